@@ -1,0 +1,56 @@
+/*
+ * sg_detector.h - the one interface every rule condition implements.
+ *
+ * A detector only finds: the engine owns scoping (recipient classes),
+ * exemptions and actions. A new rule kind is one policy/detect_<kind>.c
+ * plus one line in policy/detectors.c.
+ */
+#ifndef SG_DETECTOR_H
+#define SG_DETECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <yaml.h>
+#include "sg_config.h"
+#include "sg_message.h"
+#include "sg_policy.h"
+
+struct sg_matcher;
+
+/* What a detector sees of one message. */
+struct sg_scan {
+    const struct sg_policy *policy;
+    const struct sg_envelope *env;
+    const struct sg_message *msg;
+    const char *text;            /* normalised: NFKC, case-folded, spaces folded */
+    size_t text_len;
+    const unsigned char *pattern_hits;   /* per matcher pattern id: 1 = seen */
+    const enum sg_rclass *rclass;        /* per envelope recipient */
+    size_t nrcpt;
+};
+
+/* A detector fills evidence and may switch recipients off (rcpt_on starts
+ * as the rule's scope). */
+struct sg_finding {
+    struct sg_buf evidence;
+    bool *rcpt_on;
+    size_t nrcpt;
+};
+
+struct sg_detector {
+    const char *key;             /* its key under a rule's match: */
+    const char *doc;
+    bool needs_text;
+    /* Parse options; report errors with sg_cfg_error. NULL state = failed. */
+    void *(*parse)(struct sg_cfg *cfg, yaml_node_t *node);
+    /* Once per snapshot: register patterns with the shared matcher. */
+    bool (*compile)(void *state, struct sg_matcher *m, struct sg_cfg *cfg);
+    /* 1 = found (finding filled), 0 = not found, -1 = internal error. */
+    int (*scan)(const void *state, const struct sg_scan *scan, struct sg_finding *out);
+    void (*free)(void *state);
+};
+
+const struct sg_detector *sg_detector_find(const char *key);
+const struct sg_detector *const *sg_detector_all(void);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * sg_engine.h - message and envelope in, verdict out.
+ *
+ * Knows nothing of libmilter: the milter, safeguard-check and the unit
+ * tests all call this one function.
+ */
+#ifndef SG_ENGINE_H
+#define SG_ENGINE_H
+
+#include "sg_message.h"
+#include "sg_policy.h"
+#include "sg_verdict.h"
+
+/* Fills v (initialised by the caller for env's recipient count). Internal
+ * failures are recorded in v->error with v->action set to the policy's
+ * on_internal_error; this function never aborts the process. */
+void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env,
+                        const struct sg_message *msg, struct sg_verdict *v);
+
+/* A fresh event id, e.g. "sg-5f2c9a01b3e4". */
+void sg_engine_event_id(char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * sg_message.h - the message model handed to the engine.
+ *
+ * Built by policy/message.c from raw RFC 5322 bytes with GMime: every text
+ * part decoded to UTF-8 (HTML reduced to text), headers RFC 2047-decoded,
+ * attachments listed with declared and sniffed types. The envelope comes
+ * from the MTA (or from safeguard-check's flags) and is kept apart, so the
+ * same parsed message can be judged under different envelopes in tests.
+ */
+#ifndef SG_MESSAGE_H
+#define SG_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct sg_envelope {
+    char *mail_from;            /* envelope sender, without <> */
+    char **rcpts;               /* NULL-terminated, without <> */
+    char *auth_login;           /* SASL {auth_authen}, or NULL */
+    char *client_addr;          /* connecting IP as text, or NULL */
+    char *queue_id;             /* MTA queue id, or NULL */
+    time_t when;                /* when the message was received */
+};
+
+struct sg_text_part {
+    char *text;                 /* UTF-8 */
+    size_t len;
+    bool from_html;
+};
+
+struct sg_attachment {
+    char *filename;             /* decoded (RFC 2231/2047), may be NULL */
+    char *declared_type;        /* e.g. "image/png" */
+    const char *sniffed_type;   /* "pdf", "png", "jpeg", ..., "unknown" */
+    size_t size;                /* decoded size in bytes */
+    unsigned char *data;        /* decoded bytes, at most limits->max_attachment_keep */
+    size_t data_len;
+};
+
+/* Why a parse stopped short: the engine turns these into the on_limit action. */
+enum sg_limit_flag {
+    SG_LIMIT_DEPTH = 1u << 0,
+    SG_LIMIT_PARTS = 1u << 1,
+    SG_LIMIT_SIZE = 1u << 2,
+    SG_LIMIT_TEXT = 1u << 3,
+};
+
+struct sg_message_limits {
+    size_t max_message_size;
+    size_t max_depth;
+    size_t max_parts;
+    size_t max_text_bytes;          /* decoded text kept for scanning */
+    size_t max_attachment_keep;     /* decoded bytes kept per attachment */
+};
+
+struct sg_message {
+    char *subject;              /* decoded UTF-8, "" when absent */
+    char *from_header;          /* first From: mailbox address, or NULL */
+    char *message_id;           /* without <>, or NULL */
+    char **header_rcpts;        /* To, Cc, Bcc mailbox addresses */
+    struct sg_text_part *parts;
+    size_t nparts;
+    struct sg_attachment *atts;
+    size_t natts;
+    unsigned limits_hit;        /* enum sg_limit_flag bits */
+    size_t raw_size;
+};
+
+void sg_message_init_library(void);
+void sg_message_default_limits(struct sg_message_limits *lim);
+
+/* Parse from memory or from a file descriptor (read from offset 0).
+ * Returns NULL only when no message at all could be built (err says why);
+ * malformed MIME yields whatever GMime could recover. */
+struct sg_message *sg_message_parse_mem(const char *buf, size_t len,
+                                        const struct sg_message_limits *lim,
+                                        char *err, size_t errlen);
+struct sg_message *sg_message_parse_fd(int fd, const struct sg_message_limits *lim,
+                                       char *err, size_t errlen);
+void sg_message_free(struct sg_message *m);
+
+void sg_envelope_clear(struct sg_envelope *e);
+
+/* Reduces HTML to text with libxml2's HTML parser: scripts and styles
+ * dropped, entities decoded, block elements become line breaks. */
+char *sg_html_to_text(const char *html, size_t len, size_t *out_len);
+
+/* Names the real type of a blob from its first bytes (and its name for
+ * OOXML containers). Returns a static string. */
+const char *sg_sniff_type(const unsigned char *data, size_t len, const char *filename);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * sg_policy.h - a loaded policy: one immutable, reference-counted snapshot.
+ *
+ * sg_policy_load() builds and validates a whole snapshot (YAML read, rules
+ * parsed, patterns compiled) or returns NULL with every error as
+ * "file:line:col: message" lines. A running daemon swaps snapshots; a
+ * message keeps the one it started with until it drops its reference.
+ */
+#ifndef SG_POLICY_H
+#define SG_POLICY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "sg_message.h"
+
+enum sg_action {                 /* ordered by severity */
+    SG_ACTION_ACCEPT = 0,
+    SG_ACTION_ANNOTATE,
+    SG_ACTION_QUARANTINE,
+    SG_ACTION_REJECT,
+    SG_ACTION_TEMPFAIL,          /* only for internal failure and limits */
+};
+
+enum sg_category {
+    SG_CAT_PUPIL_CONTACT = 0,
+    SG_CAT_CONTACT_DETAILS,
+    SG_CAT_OUT_OF_HOURS,
+    SG_CAT_SOCIAL_MEDIA,
+    SG_CAT_CONFIDENTIAL,
+    SG_CAT_PERSONAL_DATA,
+    SG_CAT_LOGO,
+    SG_CAT_MEDIA,
+    SG_CAT_REFERENCE,
+    SG_CAT_OFFENSIVE,
+    SG_CAT_ADULT,
+    SG_CAT_SOLICITATION,
+    SG_CAT_COUNT
+};
+
+/* Where a recipient address sits relative to the school. */
+enum sg_rclass {
+    SG_RCLASS_INTERNAL = 0,      /* staff domains */
+    SG_RCLASS_TRUST,             /* other schools/offices of the trust */
+    SG_RCLASS_PUPIL,             /* a pupil's school account */
+    SG_RCLASS_PUPIL_PERSONAL,    /* a pupil's known personal address */
+    SG_RCLASS_EXTERNAL,          /* anyone else */
+    SG_RCLASS_COUNT
+};
+#define SG_RCLASS_BIT(c) (1u << (c))
+
+const char *sg_action_name(enum sg_action a);
+int sg_action_parse(const char *s);          /* -1 when unknown */
+const char *sg_category_name(enum sg_category c);
+int sg_category_parse(const char *s);
+const char *sg_rclass_name(enum sg_rclass c);
+
+struct sg_detector;
+struct sg_matcher;
+
+struct sg_condition {
+    const struct sg_detector *det;
+    void *state;                 /* the detector's parsed options */
+};
+
+struct sg_rule {
+    char *id;
+    enum sg_category category;
+    enum sg_action action;
+    char *cite;                  /* policy clause, shown to staff */
+    char *explain;               /* plain words, shown to staff */
+    unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
+    struct sg_condition *conds;
+    size_t nconds;
+    unsigned line;
+};
+
+struct sg_school {
+    char *name;
+    char **staff_domains;
+    char **pupil_domains;
+    char **trust_domains;
+    char *timezone;
+};
+
+struct sg_actions_cfg {
+    char *header;                /* verdict header name */
+    char *subject_tag;           /* "" = no tag */
+    enum sg_action on_internal_error;
+    char *dsl_contact;           /* who staff should ask, in bounces */
+};
+
+struct sg_limits_cfg {
+    size_t spool_memory;         /* bytes kept in memory before spilling */
+    struct sg_message_limits msg;
+    enum sg_action on_limit;
+};
+
+struct sg_policy {
+    atomic_int refs;
+    char *path;
+    char *dir;                   /* for relative list files */
+    struct sg_school school;
+    struct sg_actions_cfg actions;
+    struct sg_limits_cfg limits;
+    struct sg_rule *rules;
+    size_t nrules;
+    struct sg_matcher *matcher;  /* every rule's phrases, one database */
+    bool needs_text;             /* some rule looks at content */
+};
+
+/* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds
+ * one "file:line:col: message" line per problem. */
+struct sg_policy *sg_policy_load(const char *path, char **errors);
+struct sg_policy *sg_policy_ref(struct sg_policy *p);
+void sg_policy_unref(struct sg_policy *p);
+
+/* Recipient classification by domain lists (and later the directory). */
+enum sg_rclass sg_policy_classify(const struct sg_policy *p, const char *addr);
+bool sg_domain_in_list(char *const *list, const char *domain);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * sg_text.h - text normalisation and the multi-pattern matcher.
+ *
+ * All content rules look at one normalised copy of the message text, so a
+ * fancy apostrophe, a zero-width space or a capital letter cannot slip a
+ * phrase past a rule. The matcher holds every phrase of every rule in one
+ * Hyperscan database, scanned once per message; pcre2 JIT serves the
+ * free-form regexes.
+ */
+#ifndef SG_TEXT_H
+#define SG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "sg_util.h"
+
+/* NFKC, case fold, strip marks and default-ignorables, fold runs of
+ * white space to one space. Invalid UTF-8 bytes become U+FFFD first.
+ * Appends to out; returns false only on allocation failure. */
+bool sg_text_normalise(const char *in, size_t len, struct sg_buf *out);
+
+struct sg_matcher;
+
+struct sg_matcher *sg_matcher_new(void);
+/* Adds a phrase (matched on word boundaries, after normalisation);
+ * returns its pattern id. */
+unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase);
+/* Compiles every pattern; false with err filled (naming the phrase). */
+bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen);
+unsigned sg_matcher_count(const struct sg_matcher *m);
+const char *sg_matcher_phrase(const struct sg_matcher *m, unsigned id);
+/* Scans text once; hits[id] = 1 for each pattern seen. hits has
+ * sg_matcher_count() entries. Returns false on scanner failure. */
+bool sg_matcher_scan(const struct sg_matcher *m, const char *text, size_t len,
+                     unsigned char *hits);
+void sg_matcher_free(struct sg_matcher *m);
+
+#endif

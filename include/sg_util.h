@@ -1,0 +1,44 @@
+/*
+ * sg_util.h - growable strings and string lists shared by every module.
+ *
+ * A NULL-terminated char ** is the list type everywhere: easy to free,
+ * easy to hand to a detector, no length to keep in step.
+ */
+#ifndef SG_UTIL_H
+#define SG_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sg_buf {
+    char *data;                 /* always NUL-terminated once used */
+    size_t len;
+    size_t cap;
+};
+
+void sg_buf_append(struct sg_buf *b, const char *s, size_t n);
+void sg_buf_puts(struct sg_buf *b, const char *s);
+void sg_buf_printf(struct sg_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sg_buf_free(struct sg_buf *b);
+char *sg_buf_steal(struct sg_buf *b);     /* caller frees; buf is reset */
+
+void *sg_xmalloc(size_t n);
+void *sg_xcalloc(size_t n, size_t m);
+void *sg_xrealloc(void *p, size_t n);
+char *sg_xstrdup(const char *s);
+char *sg_xstrndup(const char *s, size_t n);
+
+size_t sg_strv_len(char *const *v);
+char **sg_strv_push(char **v, const char *s);   /* copies s */
+void sg_strv_free(char **v);
+
+/* Lower-cased copy of an address's domain, without a trailing dot. */
+char *sg_addr_domain(const char *addr);
+/* "<user+tag@Dom.Example>" -> "user@dom.example"; NULL when not an address. */
+char *sg_addr_normalise(const char *addr);
+
+/* Writes s as a JSON string literal (with quotes) into b. */
+void sg_json_string(struct sg_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * logline.c - the one syslog line per message, and one per action.
+ *
+ * key=value, queue id first; never body text, names or identifiers:
+ * evidence belongs in the quarantine store, not in a log anyone can read.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include "sg_milter.h"
+
+/* Header values can carry anything; keep log fields to one safe token. */
+static void field(struct sg_buf *b, const char *key, const char *val)
+{
+    sg_buf_printf(b, " %s=", key);
+    if (!val || !*val) {
+        sg_buf_puts(b, "<>");
+        return;
+    }
+    for (const char *p = val; *p && p - val < 200; p++)
+        sg_buf_append(b, (unsigned char)*p <= ' ' || *p == '"' || (unsigned char)*p >= 0x7f ? "?" : p, 1);
+}
+
+void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v)
+{
+    const char *qid = mc->env.queue_id ? mc->env.queue_id : "NOQUEUE";
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "%s: event=%s action=%s categories=", qid, v->event_id, sg_action_name(v->action));
+    sg_verdict_categories(v, &b);
+    sg_buf_puts(&b, " rules=");
+    sg_verdict_rules(v, &b);
+    field(&b, "from", mc->env.mail_from);
+    sg_buf_printf(&b, " nrcpt=%zu", sg_strv_len(mc->env.rcpts));
+    field(&b, "msgid", msg ? msg->message_id : NULL);
+    if (mc->env.auth_login)
+        field(&b, "auth", mc->env.auth_login);
+    if (v->limits_hit)
+        sg_buf_printf(&b, " limits=%s%s%s%s", v->limits_hit & SG_LIMIT_SIZE ? "size," : "",
+                      v->limits_hit & SG_LIMIT_DEPTH ? "depth," : "",
+                      v->limits_hit & SG_LIMIT_PARTS ? "parts," : "",
+                      v->limits_hit & SG_LIMIT_TEXT ? "text," : "");
+    if (v->error)
+        sg_buf_printf(&b, " error=\"%s\"", v->error);
+    syslog(v->error ? LOG_ERR : LOG_INFO, "%s", b.data);
+    if (v->action == SG_ACTION_QUARANTINE) {
+        b.len = 0;
+        sg_buf_printf(&b, "%s: event=%s held reason=\"rules=", qid, v->event_id);
+        sg_verdict_rules(v, &b);
+        sg_buf_puts(&b, "\"");
+        syslog(LOG_NOTICE, "%s", b.data);
+    }
+    sg_buf_free(&b);
+}

@@ -1,0 +1,191 @@
+/*
+ * main.c - safeguard-milter: flags, then the startup order that keeps a
+ * root-started daemon safe: check the policy, detach, pidfile, drop
+ * privileges, open the socket, serve.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+#include "sg_milter.h"
+
+struct options {
+    const char *policy;
+    const char *socket;
+    const char *user;
+    const char *pidfile;
+    const char *tmpdir;
+    bool foreground;
+    bool check_only;
+    bool log_stderr;
+    unsigned poll;
+    int timeout;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: safeguard-milter -c POLICY -p SOCKET [-u USER[:GROUP]] [-P PIDFILE]\n"
+            "                        [-f] [-e] [-n] [-T TMPDIR] [-r SECONDS] [-t SECONDS]\n"
+            "  -c POLICY   policy file (YAML)\n"
+            "  -p SOCKET   local:/path, unix:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
+            "  -u USER     run as this user (and its group, or :GROUP)\n"
+            "  -P PIDFILE  write the daemon's pid here\n"
+            "  -f          stay in the foreground\n"
+            "  -e          copy log lines to standard error as well as syslog\n"
+            "  -n          check the policy, print any errors, and exit\n"
+            "  -T TMPDIR   where large messages are spooled (default /tmp)\n"
+            "  -r SECONDS  how often to look for a changed policy file (default 5, 0 = never)\n"
+            "  -t SECONDS  MTA connection timeout (default 300)\n"
+            "SIGUSR1 reloads the policy; SIGTERM stops.\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    int c;
+    o->poll = 5;
+    o->timeout = 300;
+    o->tmpdir = "/tmp";
+    while ((c = getopt(argc, argv, "c:p:u:P:T:r:t:fenh")) != -1) {
+        switch (c) {
+        case 'c': o->policy = optarg; break;
+        case 'p': o->socket = optarg; break;
+        case 'u': o->user = optarg; break;
+        case 'P': o->pidfile = optarg; break;
+        case 'T': o->tmpdir = optarg; break;
+        case 'r': o->poll = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 't': o->timeout = atoi(optarg); break;
+        case 'f': o->foreground = true; break;
+        case 'e': o->log_stderr = true; break;
+        case 'n': o->check_only = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc || !o->policy || (!o->socket && !o->check_only)) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static bool write_pidfile(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+    bool ok = write(fd, buf, (size_t)n) == n;
+    return close(fd) == 0 && ok;
+}
+
+static bool drop_privileges(const char *spec)
+{
+    char *user = sg_xstrdup(spec), *group = strchr(user, ':');
+    if (group)
+        *group++ = '\0';
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        syslog(LOG_ERR, "no such user: %s", user);
+        free(user);
+        return false;
+    }
+    gid_t gid = pw->pw_gid;
+    if (group) {
+        struct group *gr = getgrnam(group);
+        if (!gr) {
+            syslog(LOG_ERR, "no such group: %s", group);
+            free(user);
+            return false;
+        }
+        gid = gr->gr_gid;
+    }
+    bool ok = setgroups(0, NULL) == 0 && initgroups(pw->pw_name, gid) == 0 &&
+              setgid(gid) == 0 && setuid(pw->pw_uid) == 0 && setuid(0) != 0;
+    if (!ok)
+        syslog(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
+    free(user);
+    return ok;
+}
+
+static int check_policy(const char *path, struct sg_policy **out)
+{
+    char *errors = NULL;
+    struct sg_policy *p = sg_policy_load(path, &errors);
+    if (!p) {
+        fputs(errors, stderr);
+        free(errors);
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    if (parse_args(argc, argv, &o) < 0)
+        return 2;
+    openlog("safeguard-milter", LOG_PID | (o.log_stderr ? LOG_PERROR : 0), LOG_MAIL);
+    sg_message_init_library();
+
+    struct sg_policy *policy;
+    if (check_policy(o.policy, &policy) < 0)
+        return 2;
+    if (o.check_only) {
+        printf("%s: policy OK, %zu rules\n", o.policy, policy->nrules);
+        sg_policy_unref(policy);
+        return 0;
+    }
+    sg_spool_set_tmpdir(o.tmpdir);
+    sg_reload_init(policy);
+
+    if (!o.foreground && daemon(0, 0) != 0) {
+        syslog(LOG_ERR, "cannot detach: %s", strerror(errno));
+        return 1;
+    }
+    if (o.pidfile && !write_pidfile(o.pidfile)) {
+        syslog(LOG_ERR, "cannot write pidfile %s: %s", o.pidfile, strerror(errno));
+        return 1;
+    }
+    if (o.user && !drop_privileges(o.user))
+        return 1;
+
+    /* Reload is ours; every thread libmilter starts inherits the block. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    /* Group-writable socket, so the MTA's user can join our group. */
+    umask(007);
+    if (smfi_setconn((char *)o.socket) == MI_FAILURE || smfi_settimeout(o.timeout) == MI_FAILURE ||
+        smfi_register(sg_milter_desc) == MI_FAILURE) {
+        syslog(LOG_ERR, "cannot set up the milter on %s", o.socket);
+        return 1;
+    }
+    if (smfi_opensocket(true) == MI_FAILURE) {
+        syslog(LOG_ERR, "cannot open the milter socket %s (in use, or no permission?)", o.socket);
+        return 1;
+    }
+    if (!sg_reload_start(o.poll)) {
+        syslog(LOG_ERR, "cannot start the reload thread");
+        return 1;
+    }
+    syslog(LOG_INFO, "starting: policy %s (%zu rules), socket %s", o.policy, policy->nrules, o.socket);
+    int rc = smfi_main();
+    sg_reload_stop();
+    if (o.pidfile)
+        unlink(o.pidfile);
+    syslog(LOG_INFO, "stopped");
+    return rc == MI_SUCCESS ? 0 : 1;
+}

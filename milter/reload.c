@@ -1,0 +1,132 @@
+/*
+ * reload.c - the current policy snapshot and how it is replaced.
+ *
+ * libmilter's own signal thread takes SIGHUP as "stop", so reload is
+ * SIGUSR1 (blocked in every thread, taken here by sigtimedwait) or a
+ * changed policy file. A new snapshot is built whole off to the side;
+ * only a good one is swapped in. Messages in flight keep their reference.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include "sg_milter.h"
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sg_policy *current;
+static struct stat current_stat;
+static pthread_t reload_thread;
+static volatile int reload_running;
+
+static void remember_stat(const char *path)
+{
+    if (stat(path, &current_stat) != 0)
+        memset(&current_stat, 0, sizeof(current_stat));
+}
+
+void sg_reload_init(struct sg_policy *initial)
+{
+    current = initial;
+    remember_stat(initial->path);
+}
+
+struct sg_policy *sg_reload_current(void)
+{
+    pthread_mutex_lock(&current_lock);
+    struct sg_policy *p = sg_policy_ref(current);
+    pthread_mutex_unlock(&current_lock);
+    return p;
+}
+
+bool sg_reload_now(const char *why)
+{
+    struct sg_policy *old = sg_reload_current();
+    char *errors = NULL;
+    struct sg_policy *fresh = sg_policy_load(old->path, &errors);
+    if (!fresh) {
+        /* Keep serving with the old rules; say exactly what is wrong. */
+        char *save, *line = strtok_r(errors, "\n", &save);
+        syslog(LOG_ERR, "policy reload (%s) failed; keeping the previous policy", why);
+        for (int i = 0; line && i < 20; i++, line = strtok_r(NULL, "\n", &save))
+            syslog(LOG_ERR, "policy error: %s", line);
+        free(errors);
+        remember_stat(old->path);      /* do not retry the same broken file every poll */
+        sg_policy_unref(old);
+        return false;
+    }
+    pthread_mutex_lock(&current_lock);
+    struct sg_policy *prev = current;
+    current = fresh;
+    pthread_mutex_unlock(&current_lock);
+    remember_stat(fresh->path);
+    syslog(LOG_INFO, "policy reloaded (%s): %s, %zu rules", why, fresh->path, fresh->nrules);
+    sg_policy_unref(prev);
+    sg_policy_unref(old);
+    return true;
+}
+
+static bool file_changed(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return false;
+    return st.st_mtim.tv_sec != current_stat.st_mtim.tv_sec ||
+           st.st_mtim.tv_nsec != current_stat.st_mtim.tv_nsec ||
+           st.st_ino != current_stat.st_ino || st.st_size != current_stat.st_size;
+}
+
+static void *reload_main(void *arg)
+{
+    unsigned poll = *(unsigned *)arg;
+    free(arg);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    while (reload_running) {
+        struct timespec ts = {.tv_sec = poll ? poll : 1, .tv_nsec = 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (!reload_running)
+            break;
+        if (sig == SIGUSR1) {
+            sg_reload_now("SIGUSR1");
+        } else if (poll) {
+            struct sg_policy *p = sg_reload_current();
+            bool changed = file_changed(p->path);
+            sg_policy_unref(p);
+            if (changed)
+                sg_reload_now("policy file changed");
+        }
+    }
+    return NULL;
+}
+
+bool sg_reload_start(unsigned poll_seconds)
+{
+    unsigned *arg = sg_xmalloc(sizeof(*arg));
+    *arg = poll_seconds;
+    reload_running = 1;
+    if (pthread_create(&reload_thread, NULL, reload_main, arg) != 0) {
+        free(arg);
+        reload_running = 0;
+        return false;
+    }
+    return true;
+}
+
+void sg_reload_stop(void)
+{
+    if (!reload_running)
+        return;
+    reload_running = 0;
+    pthread_kill(reload_thread, SIGUSR1);
+    pthread_join(reload_thread, NULL);
+    pthread_mutex_lock(&current_lock);
+    sg_policy_unref(current);
+    current = NULL;
+    pthread_mutex_unlock(&current_lock);
+}

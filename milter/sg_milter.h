@@ -1,0 +1,83 @@
+/*
+ * sg_milter.h - the daemon's glue: contexts, smfi_* wrappers, spool,
+ * actions, reload. Thin on purpose: every decision is the engine's.
+ */
+#ifndef SG_MILTER_H
+#define SG_MILTER_H
+
+#include <libmilter/mfapi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "sg_engine.h"
+#include "sg_util.h"
+
+/* Every libmilter call the glue makes, so tests can stand in for it. */
+struct sg_smfi_ops {
+    void *(*getpriv)(SMFICTX *);
+    int (*setpriv)(SMFICTX *, void *);
+    char *(*getsymval)(SMFICTX *, char *);
+    int (*insheader)(SMFICTX *, int, char *, char *);
+    int (*chgheader)(SMFICTX *, char *, int, char *);
+    int (*addheader)(SMFICTX *, char *, char *);
+    int (*quarantine)(SMFICTX *, char *);
+    int (*setreply)(SMFICTX *, char *, char *, char *);
+    int (*setmlreply)(SMFICTX *, const char *, const char *, char *const *lines, size_t n);
+    int (*delrcpt)(SMFICTX *, char *);
+};
+extern const struct sg_smfi_ops *sg_smfi;
+extern const struct sg_smfi_ops sg_smfi_libmilter;
+
+/* Message bytes: memory first, a 0600 unlinked temp file past a size. */
+struct sg_spool {
+    struct sg_buf mem;
+    int fd;
+    size_t size;                 /* bytes written so far */
+    size_t mem_max;
+    size_t keep_max;             /* bytes kept at most; the rest counted only */
+    bool truncated;
+};
+
+void sg_spool_init(struct sg_spool *s, size_t mem_max, size_t keep_max);
+bool sg_spool_write(struct sg_spool *s, const void *data, size_t len);
+struct sg_message *sg_spool_parse(struct sg_spool *s, const struct sg_message_limits *lim,
+                                  char *err, size_t errlen);
+void sg_spool_free(struct sg_spool *s);
+void sg_spool_set_tmpdir(const char *dir);
+
+struct sg_msgctx {
+    struct sg_policy *policy;    /* the snapshot this message is judged by */
+    struct sg_envelope env;
+    struct sg_spool spool;
+    bool in_body;
+    char *subject_raw;           /* as received, for the subject tag */
+    int own_headers;             /* verdict headers already present (forged) */
+    char *failure;               /* internal error seen before eom */
+};
+
+struct sg_connctx {
+    unsigned long steps;         /* negotiated SMFIP_* flags */
+    char *client_addr;
+    struct sg_msgctx *msg;
+};
+
+/* actions.c: carry a verdict out; returns the SMFIS_ code for eom. */
+sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
+/* "%" doubled, control characters flattened, for smfi_setmlreply. */
+char *sg_reply_escape(const char *line);
+
+/* logline.c */
+void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg,
+                    const struct sg_verdict *v);
+
+/* reload.c: the current snapshot, swapped under a lock, ref-counted. */
+void sg_reload_init(struct sg_policy *initial);
+struct sg_policy *sg_reload_current(void);       /* a new reference */
+bool sg_reload_now(const char *why);
+bool sg_reload_start(unsigned poll_seconds);     /* SIGUSR1 + mtime thread */
+void sg_reload_stop(void);
+
+/* callbacks.c */
+extern struct smfiDesc sg_milter_desc;
+
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * config.c - YAML node helpers and the generic typed-table walker.
+ *
+ * Knows nothing of rules or detectors: policy/load.c drives it with the
+ * section tables, detectors use the scalar/list helpers for their options.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "sg_config.h"
+#include "sg_policy.h"
+
+void sg_cfg_error_at(struct sg_cfg *cfg, unsigned line, unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[512];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    sg_buf_printf(&cfg->errors, "%s:%u:%u: %s\n", cfg->file, line, col, msg);
+    cfg->nerrors++;
+}
+
+void sg_cfg_error(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[512];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    unsigned line = node ? (unsigned)node->start_mark.line + 1 : 1;
+    unsigned col = node ? (unsigned)node->start_mark.column + 1 : 1;
+    sg_cfg_error_at(cfg, line, col, "%s", msg);
+}
+
+yaml_node_t *sg_cfg_node(struct sg_cfg *cfg, int index)
+{
+    return yaml_document_get_node(cfg->doc, index);
+}
+
+const char *sg_cfg_scalar(struct sg_cfg *cfg, yaml_node_t *node, const char *what)
+{
+    if (!node || node->type != YAML_SCALAR_NODE) {
+        sg_cfg_error(cfg, node, "%s must be a single value", what);
+        return NULL;
+    }
+    return (const char *)node->data.scalar.value;
+}
+
+bool sg_cfg_bool(struct sg_cfg *cfg, yaml_node_t *node, bool *out)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "a yes/no option");
+    if (!s)
+        return false;
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on")) {
+        *out = true;
+        return true;
+    }
+    if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off")) {
+        *out = false;
+        return true;
+    }
+    sg_cfg_error(cfg, node, "expected true or false, not \"%s\"", s);
+    return false;
+}
+
+/* Accepts 1048576, 1024k, 1M, 2G (binary units, as admins write sizes). */
+static bool parse_size(const char *s, size_t *out)
+{
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return false;
+    unsigned long long mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1ULL << 10; end++; break;
+    case 'm': case 'M': mul = 1ULL << 20; end++; break;
+    case 'g': case 'G': mul = 1ULL << 30; end++; break;
+    default: break;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end || v > SIZE_MAX / mul)
+        return false;
+    *out = (size_t)(v * mul);
+    return true;
+}
+
+bool sg_cfg_size(struct sg_cfg *cfg, yaml_node_t *node, size_t min, size_t max, size_t *out)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "a number");
+    if (!s)
+        return false;
+    size_t v;
+    if (!parse_size(s, &v)) {
+        sg_cfg_error(cfg, node, "\"%s\" is not a number (sizes may end in k, M or G)", s);
+        return false;
+    }
+    if (v < min || v > max) {
+        sg_cfg_error(cfg, node, "%zu is out of range (%zu to %zu)", v, min, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
+                      yaml_node_t ***nodes)
+{
+    char **list = sg_xcalloc(1, sizeof(*list));
+    size_t n = 0;
+    if (nodes)
+        *nodes = NULL;
+    if (node && node->type == YAML_SCALAR_NODE) {
+        list = sg_strv_push(list, (const char *)node->data.scalar.value);
+        if (nodes) {
+            *nodes = sg_xcalloc(2, sizeof(**nodes));
+            (*nodes)[0] = node;
+        }
+        return list;
+    }
+    if (!node || node->type != YAML_SEQUENCE_NODE) {
+        sg_cfg_error(cfg, node, "%s must be a value or a list of values", what);
+        return list;
+    }
+    size_t count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (nodes)
+        *nodes = sg_xcalloc(count + 1, sizeof(**nodes));
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *item = sg_cfg_node(cfg, *it);
+        if (!item || item->type != YAML_SCALAR_NODE) {
+            sg_cfg_error(cfg, item, "each entry of %s must be a single value", what);
+            continue;
+        }
+        list = sg_strv_push(list, (const char *)item->data.scalar.value);
+        if (nodes)
+            (*nodes)[n] = item;
+        n++;
+    }
+    return list;
+}
+
+static void set_field(struct sg_cfg *cfg, const struct sg_cfg_key *k, yaml_node_t *node,
+                      const char *text, void *target)
+{
+    char *field = (char *)target + k->offset;
+    switch (k->type) {
+    case SG_CFG_STR: {
+        const char *s = node ? sg_cfg_scalar(cfg, node, k->key) : text;
+        if (!s)
+            return;
+        free(*(char **)field);
+        *(char **)field = sg_xstrdup(s);
+        break;
+    }
+    case SG_CFG_STRLIST: {
+        sg_strv_free(*(char ***)field);
+        if (node) {
+            *(char ***)field = sg_cfg_strlist(cfg, node, k->key, NULL);
+        } else {
+            char **v = sg_xcalloc(1, sizeof(*v));
+            if (*text)
+                v = sg_strv_push(v, text);
+            *(char ***)field = v;
+        }
+        break;
+    }
+    case SG_CFG_BOOL: {
+        bool b = !strcmp(text ? text : "", "true");
+        if (node && !sg_cfg_bool(cfg, node, &b))
+            return;
+        *(bool *)field = b;
+        break;
+    }
+    case SG_CFG_SIZE: {
+        size_t v = 0;
+        if (node) {
+            if (!sg_cfg_size(cfg, node, k->min, k->max, &v))
+                return;
+        } else if (!parse_size(text, &v)) {
+            return;
+        }
+        *(size_t *)field = v;
+        break;
+    }
+    case SG_CFG_ACTION: {
+        const char *s = node ? sg_cfg_scalar(cfg, node, k->key) : text;
+        if (!s)
+            return;
+        int a = sg_action_parse(s);
+        if (a < 0) {
+            sg_cfg_error(cfg, node, "unknown action \"%s\" (accept, annotate, quarantine, reject, tempfail)", s);
+            return;
+        }
+        *(enum sg_action *)field = (enum sg_action)a;
+        break;
+    }
+    }
+}
+
+void sg_cfg_apply_table(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
+                        void *target, const char *section)
+{
+    for (const struct sg_cfg_key *k = table; k->key; k++)
+        if (k->def)
+            set_field(cfg, k, NULL, k->def, target);
+    if (!map)
+        return;
+    if (map->type != YAML_MAPPING_NODE) {
+        sg_cfg_error(cfg, map, "%s must be a mapping of key: value", section);
+        return;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = sg_cfg_node(cfg, p->key);
+        const char *name = sg_cfg_scalar(cfg, key, "a key");
+        if (!name)
+            continue;
+        const struct sg_cfg_key *k;
+        for (k = table; k->key && strcmp(k->key, name); k++)
+            ;
+        if (!k->key) {
+            sg_cfg_error(cfg, key, "unknown key \"%s\" in %s", name, section);
+            continue;
+        }
+        set_field(cfg, k, sg_cfg_node(cfg, p->value), NULL, target);
+    }
+}
+
+void sg_cfg_free_table(const struct sg_cfg_key *table, void *target)
+{
+    for (const struct sg_cfg_key *k = table; k->key; k++) {
+        char *field = (char *)target + k->offset;
+        if (k->type == SG_CFG_STR) {
+            free(*(char **)field);
+            *(char **)field = NULL;
+        } else if (k->type == SG_CFG_STRLIST) {
+            sg_strv_free(*(char ***)field);
+            *(char ***)field = NULL;
+        }
+    }
+}
+
+char *sg_cfg_path(struct sg_cfg *cfg, const char *path)
+{
+    if (path[0] == '/' || !cfg->policy || !cfg->policy->dir)
+        return sg_xstrdup(path);
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "%s/%s", cfg->policy->dir, path);
+    return sg_buf_steal(&b);
+}

@@ -1,0 +1,370 @@
+/*
+ * load.c - reads a policy file into a snapshot: sections through typed
+ * tables, rules through the detector registry, then one matcher compile.
+ *
+ * Every mistake is reported with file:line:col, and loading carries on so
+ * that an admin sees all of them in one `safeguard-milter -n` run.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sg_config.h"
+#include "sg_detector.h"
+#include "sg_policy.h"
+#include "sg_text.h"
+
+#define KEY(s, f) offsetof(s, f)
+
+static const struct sg_cfg_key school_keys[] = {
+    {"name", SG_CFG_STR, KEY(struct sg_school, name), "", 0, 0, "School or trust name, shown in bounces."},
+    {"staff_domains", SG_CFG_STRLIST, KEY(struct sg_school, staff_domains), "", 0, 0, "Domains of staff accounts (internal). \"*.x\" matches subdomains."},
+    {"pupil_domains", SG_CFG_STRLIST, KEY(struct sg_school, pupil_domains), "", 0, 0, "Domains of pupils' school accounts."},
+    {"trust_domains", SG_CFG_STRLIST, KEY(struct sg_school, trust_domains), "", 0, 0, "Other domains inside the trust."},
+    {"timezone", SG_CFG_STR, KEY(struct sg_school, timezone), "Europe/London", 0, 0, "Time zone for contact hours."},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static const struct sg_cfg_key actions_keys[] = {
+    {"header", SG_CFG_STR, KEY(struct sg_actions_cfg, header), "X-Safeguard-Verdict", 0, 0, "Header added to annotated and held mail."},
+    {"subject_tag", SG_CFG_STR, KEY(struct sg_actions_cfg, subject_tag), "", 0, 0, "Prefix added to the subject of annotated mail; empty for none."},
+    {"on_internal_error", SG_CFG_ACTION, KEY(struct sg_actions_cfg, on_internal_error), "tempfail", 0, 0, "What to answer when the filter itself fails."},
+    {"dsl_contact", SG_CFG_STR, KEY(struct sg_actions_cfg, dsl_contact), "the Designated Safeguarding Lead", 0, 0, "Who staff should ask, named in bounces."},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+#define MSGLIM(f) (offsetof(struct sg_limits_cfg, msg) + offsetof(struct sg_message_limits, f))
+static const struct sg_cfg_key limits_keys[] = {
+    {"spool_memory", SG_CFG_SIZE, KEY(struct sg_limits_cfg, spool_memory), "1M", 0, (size_t)1 << 30, "Bytes of a message kept in memory before spilling to a temporary file."},
+    {"max_message_size", SG_CFG_SIZE, MSGLIM(max_message_size), "50M", 1024, (size_t)1 << 32, "Largest message screened in full."},
+    {"max_mime_depth", SG_CFG_SIZE, MSGLIM(max_depth), "16", 1, 256, "Deepest MIME nesting walked."},
+    {"max_mime_parts", SG_CFG_SIZE, MSGLIM(max_parts), "500", 1, 100000, "Most MIME parts walked."},
+    {"max_text", SG_CFG_SIZE, MSGLIM(max_text_bytes), "8M", 1024, (size_t)1 << 30, "Most decoded text scanned."},
+    {"attachment_keep", SG_CFG_SIZE, MSGLIM(max_attachment_keep), "4M", 0, (size_t)1 << 30, "Decoded bytes of each attachment kept for attachment rules."},
+    {"on_limit", SG_CFG_ACTION, KEY(struct sg_limits_cfg, on_limit), "quarantine", 0, 0, "Action when a limit stops screening short."},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+const struct sg_cfg_key *sg_policy_table_school(void) { return school_keys; }
+const struct sg_cfg_key *sg_policy_table_actions(void) { return actions_keys; }
+const struct sg_cfg_key *sg_policy_table_limits(void) { return limits_keys; }
+
+static unsigned parse_to(struct sg_cfg *cfg, yaml_node_t *node)
+{
+    yaml_node_t **nodes;
+    char **names = sg_cfg_strlist(cfg, node, "to", &nodes);
+    unsigned mask = 0;
+    for (size_t i = 0; names[i]; i++) {
+        const char *n = names[i];
+        if (!strcmp(n, "pupils")) {
+            mask |= SG_RCLASS_BIT(SG_RCLASS_PUPIL) | SG_RCLASS_BIT(SG_RCLASS_PUPIL_PERSONAL);
+        } else if (!strcmp(n, "outside")) {
+            mask |= SG_RCLASS_BIT(SG_RCLASS_EXTERNAL) | SG_RCLASS_BIT(SG_RCLASS_PUPIL_PERSONAL);
+        } else if (!strcmp(n, "any")) {
+            mask |= (1u << SG_RCLASS_COUNT) - 1;
+        } else {
+            int c;
+            for (c = 0; c < SG_RCLASS_COUNT && strcmp(n, sg_rclass_name(c)); c++)
+                ;
+            if (c == SG_RCLASS_COUNT)
+                sg_cfg_error(cfg, nodes[i], "unknown recipient class \"%s\" (internal, trust, pupil, pupil-personal, external, pupils, outside, any)", n);
+            else
+                mask |= SG_RCLASS_BIT(c);
+        }
+    }
+    sg_strv_free(names);
+    free(nodes);
+    return mask;
+}
+
+static void parse_match(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
+{
+    if (!node || node->type != YAML_MAPPING_NODE) {
+        sg_cfg_error(cfg, node, "match must be a mapping of condition: options");
+        return;
+    }
+    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    r->conds = sg_xcalloc(n, sizeof(*r->conds));
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = sg_cfg_node(cfg, p->key);
+        const char *name = sg_cfg_scalar(cfg, key, "a condition name");
+        if (!name)
+            continue;
+        const struct sg_detector *d = sg_detector_find(name);
+        if (!d) {
+            struct sg_buf known = {0};
+            for (const struct sg_detector *const *all = sg_detector_all(); *all; all++)
+                sg_buf_printf(&known, "%s%s", known.len ? ", " : "", (*all)->key);
+            sg_cfg_error(cfg, key, "unknown condition \"%s\" (known: %s)", name, known.data);
+            sg_buf_free(&known);
+            continue;
+        }
+        void *state = d->parse(cfg, sg_cfg_node(cfg, p->value));
+        if (!state)
+            continue;
+        r->conds[r->nconds].det = d;
+        r->conds[r->nconds].state = state;
+        r->nconds++;
+    }
+}
+
+static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
+{
+    r->line = (unsigned)node->start_mark.line + 1;
+    r->action = SG_ACTION_ANNOTATE;
+    if (node->type != YAML_MAPPING_NODE) {
+        sg_cfg_error(cfg, node, "each rule must be a mapping (id:, category:, match:, action:, cite:)");
+        return;
+    }
+    bool have_category = false, have_action = false, have_match = false;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = sg_cfg_node(cfg, p->key);
+        yaml_node_t *val = sg_cfg_node(cfg, p->value);
+        const char *k = sg_cfg_scalar(cfg, key, "a key");
+        if (!k)
+            continue;
+        const char *s;
+        if (!strcmp(k, "id")) {
+            if ((s = sg_cfg_scalar(cfg, val, "id")))
+                r->id = sg_xstrdup(s);
+        } else if (!strcmp(k, "category")) {
+            if ((s = sg_cfg_scalar(cfg, val, "category"))) {
+                int c = sg_category_parse(s);
+                if (c < 0) {
+                    sg_cfg_error(cfg, val, "unknown category \"%s\" (pupil-contact, contact-details, out-of-hours, social-media, confidential, personal-data, logo, media, reference, offensive, adult, solicitation)", s);
+                } else {
+                    r->category = (enum sg_category)c;
+                    have_category = true;
+                }
+            }
+        } else if (!strcmp(k, "action")) {
+            if ((s = sg_cfg_scalar(cfg, val, "action"))) {
+                int a = sg_action_parse(s);
+                if (a < 0 || a == SG_ACTION_TEMPFAIL)
+                    sg_cfg_error(cfg, val, "unknown action \"%s\" (accept, annotate, quarantine, reject)", s);
+                else {
+                    r->action = (enum sg_action)a;
+                    have_action = true;
+                }
+            }
+        } else if (!strcmp(k, "cite")) {
+            if ((s = sg_cfg_scalar(cfg, val, "cite")))
+                r->cite = sg_xstrdup(s);
+        } else if (!strcmp(k, "explain")) {
+            if ((s = sg_cfg_scalar(cfg, val, "explain")))
+                r->explain = sg_xstrdup(s);
+        } else if (!strcmp(k, "to")) {
+            r->to_mask = parse_to(cfg, val);
+        } else if (!strcmp(k, "match")) {
+            have_match = true;
+            parse_match(cfg, val, r);
+        } else {
+            sg_cfg_error(cfg, key, "unknown key \"%s\" in rule (id, category, to, match, action, cite, explain)", k);
+        }
+    }
+    if (!r->id)
+        sg_cfg_error(cfg, node, "rule has no id");
+    if (!have_category)
+        sg_cfg_error(cfg, node, "rule %s has no valid category", r->id ? r->id : "(no id)");
+    if (!have_action)
+        sg_cfg_error(cfg, node, "rule %s has no valid action", r->id ? r->id : "(no id)");
+    if (!r->cite)
+        sg_cfg_error(cfg, node, "rule %s has no cite (the policy clause it enforces)", r->id ? r->id : "(no id)");
+    if (!have_match && !r->to_mask)
+        sg_cfg_error(cfg, node, "rule %s has neither to: nor match:, so it would match every message", r->id ? r->id : "(no id)");
+}
+
+static void parse_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        sg_cfg_error(cfg, node, "rules must be a list");
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    p->rules = sg_xcalloc(n, sizeof(*p->rules));
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        struct sg_rule *r = &p->rules[p->nrules++];
+        parse_rule(cfg, sg_cfg_node(cfg, *it), r);
+        for (size_t j = 0; r->id && j + 1 < p->nrules; j++)
+            if (p->rules[j].id && !strcmp(p->rules[j].id, r->id))
+                sg_cfg_error(cfg, sg_cfg_node(cfg, *it), "duplicate rule id \"%s\" (first at line %u)", r->id, p->rules[j].line);
+    }
+}
+
+static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p)
+{
+    yaml_node_t *school = NULL, *actions = NULL, *limits = NULL, *rules = NULL;
+    if (root->type != YAML_MAPPING_NODE) {
+        sg_cfg_error(cfg, root, "the policy must be a mapping (school:, actions:, limits:, rules:)");
+        return;
+    }
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        yaml_node_t *key = sg_cfg_node(cfg, pr->key);
+        yaml_node_t *val = sg_cfg_node(cfg, pr->value);
+        const char *k = sg_cfg_scalar(cfg, key, "a section name");
+        if (!k)
+            continue;
+        if (!strcmp(k, "school"))
+            school = val;
+        else if (!strcmp(k, "actions"))
+            actions = val;
+        else if (!strcmp(k, "limits"))
+            limits = val;
+        else if (!strcmp(k, "rules"))
+            rules = val;
+        else
+            sg_cfg_error(cfg, key, "unknown section \"%s\" (school, actions, limits, rules)", k);
+    }
+    if (!school)
+        sg_cfg_error(cfg, root, "missing section school: (name and domains)");
+    sg_cfg_apply_table(cfg, school, school_keys, &p->school, "school");
+    sg_cfg_apply_table(cfg, actions, actions_keys, &p->actions, "actions");
+    sg_cfg_apply_table(cfg, limits, limits_keys, &p->limits, "limits");
+    if (school && !p->school.staff_domains[0])
+        sg_cfg_error(cfg, school, "school: needs at least one staff_domains entry");
+    if (rules)
+        parse_rules(cfg, rules, p);
+    else
+        sg_cfg_error(cfg, root, "missing section rules:");
+}
+
+static void compile_all(struct sg_cfg *cfg, struct sg_policy *p)
+{
+    p->matcher = sg_matcher_new();
+    for (size_t i = 0; i < p->nrules; i++) {
+        struct sg_rule *r = &p->rules[i];
+        for (size_t j = 0; j < r->nconds; j++) {
+            const struct sg_detector *d = r->conds[j].det;
+            if (d->needs_text)
+                p->needs_text = true;
+            if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
+                sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s failed to compile", r->id, d->key);
+        }
+    }
+    char err[512];
+    if (!sg_matcher_compile(p->matcher, err, sizeof(err)))
+        sg_cfg_error_at(cfg, 1, 1, "phrase list: %s", err);
+}
+
+static const char *yaml_problem(const yaml_parser_t *parser)
+{
+    return parser->problem ? parser->problem : "unreadable YAML";
+}
+
+struct sg_policy *sg_policy_load(const char *path, char **errors)
+{
+    struct sg_policy *p = sg_xcalloc(1, sizeof(*p));
+    atomic_init(&p->refs, 1);
+    p->path = sg_xstrdup(path);
+    char *tmp = sg_xstrdup(path);
+    p->dir = sg_xstrdup(dirname(tmp));
+    free(tmp);
+
+    struct sg_cfg cfg = {.file = path, .policy = p};
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        sg_cfg_error_at(&cfg, 0, 0, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    if (!yaml_parser_load(&parser, &doc)) {
+        sg_cfg_error_at(&cfg, (unsigned)parser.problem_mark.line + 1,
+                        (unsigned)parser.problem_mark.column + 1, "YAML syntax: %s%s%s",
+                        yaml_problem(&parser), parser.context ? " " : "",
+                        parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        fclose(fp);
+        goto fail;
+    }
+    cfg.doc = &doc;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root)
+        sg_cfg_error_at(&cfg, 1, 1, "the policy file is empty");
+    else
+        parse_top(&cfg, root, p);
+    if (!cfg.nerrors)
+        compile_all(&cfg, p);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(fp);
+    if (cfg.nerrors)
+        goto fail;
+    sg_buf_free(&cfg.errors);
+    if (errors)
+        *errors = NULL;
+    return p;
+
+fail:
+    if (errors)
+        *errors = sg_buf_steal(&cfg.errors);
+    else
+        sg_buf_free(&cfg.errors);
+    sg_policy_unref(p);
+    return NULL;
+}
+
+struct sg_policy *sg_policy_ref(struct sg_policy *p)
+{
+    if (p)
+        atomic_fetch_add(&p->refs, 1);
+    return p;
+}
+
+void sg_policy_unref(struct sg_policy *p)
+{
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < p->nrules; i++) {
+        struct sg_rule *r = &p->rules[i];
+        for (size_t j = 0; j < r->nconds; j++)
+            r->conds[j].det->free(r->conds[j].state);
+        free(r->conds);
+        free(r->id);
+        free(r->cite);
+        free(r->explain);
+    }
+    free(p->rules);
+    sg_cfg_free_table(school_keys, &p->school);
+    sg_cfg_free_table(actions_keys, &p->actions);
+    sg_matcher_free(p->matcher);
+    free(p->path);
+    free(p->dir);
+    free(p);
+}
+
+bool sg_domain_in_list(char *const *list, const char *domain)
+{
+    size_t dlen = strlen(domain);
+    for (size_t i = 0; list && list[i]; i++) {
+        const char *e = list[i];
+        if (e[0] == '*' && e[1] == '.') {
+            size_t elen = strlen(e + 1);     /* ".example.org" */
+            if (dlen > elen && !strcasecmp(domain + dlen - elen, e + 1))
+                return true;
+        } else if (!strcasecmp(domain, e)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum sg_rclass sg_policy_classify(const struct sg_policy *p, const char *addr)
+{
+    char *dom = sg_addr_domain(addr);
+    enum sg_rclass c = SG_RCLASS_EXTERNAL;
+    if (dom) {
+        if (sg_domain_in_list(p->school.pupil_domains, dom))
+            c = SG_RCLASS_PUPIL;
+        else if (sg_domain_in_list(p->school.staff_domains, dom))
+            c = SG_RCLASS_INTERNAL;
+        else if (sg_domain_in_list(p->school.trust_domains, dom))
+            c = SG_RCLASS_TRUST;
+    }
+    free(dom);
+    return c;
+}

@@ -1,0 +1,181 @@
+/*
+ * verdict.c - collecting hits, the severity order, and the three ways a
+ * verdict is written out: log fields, JSON, and plain words for staff.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sg_verdict.h"
+
+void sg_verdict_init(struct sg_verdict *v, size_t nrcpt)
+{
+    memset(v, 0, sizeof(*v));
+    v->action = SG_ACTION_ACCEPT;
+    v->nrcpt = nrcpt;
+}
+
+void sg_verdict_clear(struct sg_verdict *v)
+{
+    for (size_t i = 0; i < v->nhits; i++) {
+        free(v->hits[i].evidence);
+        free(v->hits[i].rcpt_on);
+    }
+    free(v->hits);
+    free(v->error);
+    v->hits = NULL;
+    v->nhits = 0;
+    v->error = NULL;
+}
+
+void sg_verdict_add_hit(struct sg_verdict *v, const struct sg_rule *rule, char *evidence, bool *rcpt_on)
+{
+    v->hits = sg_xrealloc(v->hits, (v->nhits + 1) * sizeof(*v->hits));
+    struct sg_hit *h = &v->hits[v->nhits++];
+    h->rule = rule;
+    h->evidence = evidence;
+    h->rcpt_on = rcpt_on;
+    h->nrcpt = v->nrcpt;
+    if (rule->action > v->action && v->action != SG_ACTION_TEMPFAIL)
+        v->action = rule->action;
+}
+
+void sg_verdict_fail(struct sg_verdict *v, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!v->error)
+        v->error = sg_xstrdup(msg);
+}
+
+void sg_verdict_categories(const struct sg_verdict *v, struct sg_buf *out)
+{
+    unsigned seen = 0;
+    size_t start = out->len;
+    for (size_t i = 0; i < v->nhits; i++) {
+        unsigned bit = 1u << v->hits[i].rule->category;
+        if (seen & bit)
+            continue;
+        seen |= bit;
+        sg_buf_printf(out, "%s%s", out->len > start ? "," : "", sg_category_name(v->hits[i].rule->category));
+    }
+    if (out->len == start)
+        sg_buf_puts(out, "-");
+}
+
+void sg_verdict_rules(const struct sg_verdict *v, struct sg_buf *out)
+{
+    size_t start = out->len;
+    for (size_t i = 0; i < v->nhits; i++)
+        sg_buf_printf(out, "%s%s", i ? "," : "", v->hits[i].rule->id);
+    if (out->len == start)
+        sg_buf_puts(out, "-");
+}
+
+void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *rcpts, struct sg_buf *out)
+{
+    sg_buf_puts(out, "{\"file\":");
+    sg_json_string(out, file);
+    sg_buf_puts(out, ",\"action\":");
+    sg_json_string(out, sg_action_name(v->action));
+    sg_buf_puts(out, ",\"event\":");
+    sg_json_string(out, v->event_id);
+    sg_buf_puts(out, ",\"categories\":[");
+    unsigned seen = 0;
+    bool first = true;
+    for (size_t i = 0; i < v->nhits; i++) {
+        unsigned bit = 1u << v->hits[i].rule->category;
+        if (seen & bit)
+            continue;
+        seen |= bit;
+        if (!first)
+            sg_buf_puts(out, ",");
+        first = false;
+        sg_json_string(out, sg_category_name(v->hits[i].rule->category));
+    }
+    sg_buf_puts(out, "],\"rules\":[");
+    for (size_t i = 0; i < v->nhits; i++) {
+        const struct sg_hit *h = &v->hits[i];
+        sg_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
+        sg_json_string(out, h->rule->id);
+        sg_buf_puts(out, ",\"category\":");
+        sg_json_string(out, sg_category_name(h->rule->category));
+        sg_buf_puts(out, ",\"action\":");
+        sg_json_string(out, sg_action_name(h->rule->action));
+        sg_buf_puts(out, ",\"cite\":");
+        sg_json_string(out, h->rule->cite);
+        sg_buf_puts(out, ",\"recipients\":[");
+        bool rf = true;
+        for (size_t r = 0; r < h->nrcpt && rcpts && rcpts[r]; r++) {
+            if (!h->rcpt_on[r])
+                continue;
+            if (!rf)
+                sg_buf_puts(out, ",");
+            rf = false;
+            sg_json_string(out, rcpts[r]);
+        }
+        sg_buf_puts(out, "],\"evidence\":");
+        sg_json_string(out, h->evidence);
+        sg_buf_puts(out, "}");
+    }
+    sg_buf_puts(out, "]");
+    if (v->limits_hit)
+        sg_buf_printf(out, ",\"limits\":%u", v->limits_hit);
+    if (v->error) {
+        sg_buf_puts(out, ",\"error\":");
+        sg_json_string(out, v->error);
+    }
+    sg_buf_puts(out, "}");
+}
+
+/* Appends words to lines[], wrapping at max_len on spaces. */
+static size_t wrap(const char *text, char **lines, size_t n, size_t max_lines, size_t max_len)
+{
+    const char *s = text;
+    while (*s && n < max_lines) {
+        size_t len = strlen(s);
+        if (len > max_len) {
+            len = max_len;
+            while (len > max_len / 2 && s[len] != ' ')
+                len--;
+            if (s[len] != ' ')
+                len = max_len;
+        }
+        lines[n++] = sg_xstrndup(s, len);
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+    return n;
+}
+
+size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
+                          char **lines, size_t max_lines, size_t max_len)
+{
+    size_t n = 0;
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "Your message was not sent: it breaks the %s staff communications policy.",
+                  p->school.name && *p->school.name ? p->school.name : "school's");
+    n = wrap(b.data, lines, n, max_lines, max_len);
+    for (size_t i = 0; i < v->nhits && n + 2 < max_lines; i++) {
+        const struct sg_rule *r = v->hits[i].rule;
+        if (r->action != v->action)
+            continue;
+        b.len = 0;
+        sg_buf_printf(&b, "Rule %s (%s): %s", r->id, sg_category_name(r->category),
+                      r->explain ? r->explain : "this content is not allowed in school email.");
+        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+        b.len = 0;
+        sg_buf_printf(&b, "Policy: %s", r->cite);
+        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+    }
+    b.len = 0;
+    sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
+                  p->actions.dsl_contact, v->event_id);
+    n = wrap(b.data, lines, n, max_lines, max_len);
+    sg_buf_free(&b);
+    return n;
+}
