@@ -27,6 +27,7 @@ struct sg_text_part {
     char *text;                 /* UTF-8 */
     size_t len;
     bool from_html;
+    bool forwarded_subject;     /* the Subject of a forwarded message */
 };
 
 struct sg_attachment {

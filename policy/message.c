@@ -43,7 +43,7 @@ struct walk {
     size_t text_bytes;
 };
 
-static void add_text(struct walk *w, char *text, size_t len, bool html)
+static void add_text(struct walk *w, char *text, size_t len, bool html, bool subject)
 {
     if (w->text_bytes + len > w->lim->max_text_bytes) {
         w->m->limits_hit |= SG_LIMIT_TEXT;
@@ -52,7 +52,7 @@ static void add_text(struct walk *w, char *text, size_t len, bool html)
     }
     w->text_bytes += len;
     w->m->parts = sg_xrealloc(w->m->parts, (w->m->nparts + 1) * sizeof(*w->m->parts));
-    w->m->parts[w->m->nparts++] = (struct sg_text_part){.text = text, .len = len, .from_html = html};
+    w->m->parts[w->m->nparts++] = (struct sg_text_part){.text = text, .len = len, .from_html = html, .forwarded_subject = subject};
 }
 
 /* Decoded (transfer-encoding removed) bytes of a leaf part. */
@@ -72,6 +72,10 @@ static GByteArray *part_bytes(GMimePart *part)
  * back to windows-1252, the usual culprit in school mail. */
 static char *to_utf8(const char *bytes, size_t len, const char *charset, size_t *out_len)
 {
+    if (!bytes || !len) {                /* GMime gives NULL for empty content */
+        *out_len = 0;
+        return sg_xstrdup("");
+    }
     gsize written = 0;
     char *conv = NULL;
     if (charset && *charset) {
@@ -103,7 +107,7 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba)
     a.declared_type = sg_xstrdup(mt ? mt : "application/octet-stream");
     g_free(mt);
     a.size = ba->len;
-    a.sniffed_type = sg_sniff_type(ba->data, ba->len, a.filename);
+    a.sniffed_type = ba->data ? sg_sniff_type(ba->data, ba->len, a.filename) : "unknown";
     a.data_len = ba->len < w->lim->max_attachment_keep ? ba->len : w->lim->max_attachment_keep;
     if (a.data_len) {
         a.data = sg_xmalloc(a.data_len);
@@ -132,7 +136,7 @@ static void walk_leaf(struct walk *w, GMimeObject *obj)
             text = t;
             len = tlen;
         }
-        add_text(w, text, len, html);
+        add_text(w, text, len, html, false);
     } else {
         add_attachment(w, obj, ba);
     }
@@ -176,7 +180,7 @@ static void walk_message(struct walk *w, GMimeMessage *msg, unsigned depth)
             struct sg_buf b = {0};
             sg_buf_printf(&b, "Subject: %s", subj);
             size_t len = b.len;
-            add_text(w, sg_buf_steal(&b), len, false);
+            add_text(w, sg_buf_steal(&b), len, false, true);
         }
     }
     walk_object(w, g_mime_message_get_mime_part(msg), depth);

@@ -52,7 +52,8 @@ char *sg_xstrdup(const char *s)
 char *sg_xstrndup(const char *s, size_t n)
 {
     char *p = sg_xmalloc(n + 1);
-    memcpy(p, s, n);
+    if (n)
+        memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }

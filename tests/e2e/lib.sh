@@ -34,6 +34,7 @@ SG_MILTER_SOCKET=${SG_MILTER_SOCKET:-unix}
 SG_MILTER_USER=${SG_MILTER_USER:-}
 SG_KEEP=${SG_KEEP:-0}
 SG_VERBOSE=${SG_VERBOSE:-0}
+# shellcheck disable=SC2034  # used by the scripts that source this file
 SG_EXAMPLE_POLICY=$SG_REPO_ROOT/contrib/example-policy.yaml
 
 # Filled in by sg_init.
@@ -116,8 +117,10 @@ sg_require_tools() {
         exit 1
     fi
     id postfix >/dev/null 2>&1 || { echo "e2e: user 'postfix' missing (is the postfix package installed?)" >&2; exit 1; }
-    [ -d /etc/postfix ] && [ -x /usr/lib/postfix/sbin/master ] || {
-        echo "e2e: postfix package looks incomplete (/usr/lib/postfix/sbin/master missing)" >&2; exit 1; }
+    if [ ! -d /etc/postfix ] || [ ! -x /usr/lib/postfix/sbin/master ]; then
+        echo "e2e: postfix package looks incomplete (/usr/lib/postfix/sbin/master missing)" >&2
+        exit 1
+    fi
 }
 
 # ---------------------------------------------------------------------------
@@ -222,6 +225,7 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 delay_warning_time = 0h
+enable_long_queue_ids = yes
 smtpd_client_connection_count_limit = 0
 smtpd_milters = $SG_POSTFIX_MILTER
 non_smtpd_milters = $SG_POSTFIX_MILTER
@@ -441,10 +445,15 @@ sg_milter_alive() {
     [ -n "$SG_MILTER_PID" ] && kill -0 "$SG_MILTER_PID" 2>/dev/null
 }
 
+# identity of a file (inode + ctime), to notice a socket being re-created
+_sg_file_id() { stat -c '%i:%.9Z' "$1" 2>/dev/null || echo none; }
+_SG_STALE_SOCK_ID=none
+
 _sg_milter_ready() {
     sg_milter_alive || return 2
     case "$SG_MILTER_SPEC" in
-        unix:*) [ -S "${SG_MILTER_SPEC#unix:}" ] ;;
+        unix:*) local s=${SG_MILTER_SPEC#unix:}
+                [ -S "$s" ] && [ "$(_sg_file_id "$s")" != "$_SG_STALE_SOCK_ID" ] ;;
         inet:*) local p=${SG_MILTER_SPEC#inet:}; sg_port_in_use "${p%@*}" ;;
     esac
 }
@@ -459,7 +468,12 @@ sg_milter_start() {
     [ -r "$policy" ] || sg_die "policy $policy not readable"
     local args=(-c "$policy" -p "$SG_MILTER_SPEC" -P "$SG_MILTER_PIDFILE" -f -e)
     [ -n "$SG_MILTER_USER" ] && args+=(-u "$SG_MILTER_USER")
-    case "$SG_MILTER_SPEC" in unix:*) rm -f "${SG_MILTER_SPEC#unix:}" ;; esac
+    # A stale socket left by a crashed (kill -9) milter is deliberately
+    # NOT removed: the milter must cope with it on restart.
+    _SG_STALE_SOCK_ID=none
+    case "$SG_MILTER_SPEC" in
+        unix:*) [ -e "${SG_MILTER_SPEC#unix:}" ] && _SG_STALE_SOCK_ID=$(_sg_file_id "${SG_MILTER_SPEC#unix:}") ;;
+    esac
     printf '=== %s starting milter: %s %s\n' "$(date '+%T')" "$SG_MILTER_BIN" "${args[*]} $*" >>"$SG_MILTER_LOG"
     sg_log "starting milter $SG_MILTER_BIN ${args[*]} $*"
     "$SG_MILTER_BIN" "${args[@]}" "$@" </dev/null >>"$SG_MILTER_LOG" 2>&1 &
@@ -514,7 +528,9 @@ sg_milter_stop() {
         kill -9 "$pid" 2>/dev/null || true
         rc=137
     fi
-    wait "$pid" 2>/dev/null || { [ "$rc" = 0 ] && rc=$?; }
+    local wrc=0
+    wait "$pid" 2>/dev/null || wrc=$?
+    [ "$rc" = 0 ] && rc=$wrc
     SG_MILTER_PID=""
     return "$rc"
 }
@@ -577,4 +593,42 @@ sg_diag() {
     fi
     echo "--- milter: $(sg_milter_alive && echo "running pid $SG_MILTER_PID" || echo "not running")"
     echo "----------------------------------------"
+}
+
+# ---------------------------------------------------------------------------
+# assertions (each prints "ok: DESC" or fails the test with diagnostics)
+
+# sg_assert DESC CMD...: CMD must succeed.
+sg_assert() {
+    local d=$1; shift
+    "$@" || sg_fail "$d"
+    sg_ok "$d"
+}
+
+# sg_assert_eq DESC EXPECTED ACTUAL
+sg_assert_eq() {
+    [ "$2" = "$3" ] || sg_fail "$1: expected '$2', got '$3'"
+    sg_ok "$1"
+}
+
+# sg_assert_match DESC EREGEX TEXT
+sg_assert_match() {
+    printf '%s\n' "$3" | grep -qE -- "$2" || sg_fail "$1: /$2/ does not match: $3"
+    sg_ok "$1"
+}
+
+# sg_assert_nomatch DESC EREGEX TEXT
+sg_assert_nomatch() {
+    if printf '%s\n' "$3" | grep -qE -- "$2"; then
+        sg_fail "$1: /$2/ unexpectedly matches: $(printf '%s\n' "$3" | grep -E -- "$2" | head -n 3)"
+    fi
+    sg_ok "$1"
+}
+
+# sg_assert_file_lacks DESC FIXED-STRING FILE
+sg_assert_file_lacks() {
+    if grep -aqF -- "$2" "$3"; then
+        sg_fail "$1: '$2' found in $3: $(grep -aF -- "$2" "$3" | head -n 3)"
+    fi
+    sg_ok "$1"
 }

@@ -1,0 +1,15 @@
+/* check_suites.h - one suite per engine module. */
+#ifndef CHECK_SUITES_H
+#define CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *sg_suite_config(void);
+Suite *sg_suite_verdict(void);
+Suite *sg_suite_mime(void);
+Suite *sg_suite_text(void);
+
+/* Path of a file under tests/data (static buffer). */
+const char *sg_test_data(const char *rel);
+
+#endif
