@@ -20,12 +20,16 @@ struct sg_cfg {
     yaml_document_t *doc;
     struct sg_buf errors;
     unsigned nerrors;
+    struct sg_buf warnings;      /* problems that do not stop a load */
     struct sg_policy *policy;    /* being built */
 };
 
 void sg_cfg_error(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sg_cfg_error_at(struct sg_cfg *cfg, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+void sg_cfg_warn(struct sg_cfg *cfg, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 yaml_node_t *sg_cfg_node(struct sg_cfg *cfg, int index);
@@ -39,7 +43,7 @@ char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
                       yaml_node_t ***nodes);
 
 /* Typed key tables: one row per key, one generic walker. */
-enum sg_cfg_type { SG_CFG_STR, SG_CFG_STRLIST, SG_CFG_BOOL, SG_CFG_SIZE, SG_CFG_ACTION };
+enum sg_cfg_type { SG_CFG_STR, SG_CFG_STRLIST, SG_CFG_BOOL, SG_CFG_SIZE, SG_CFG_ACTION, SG_CFG_CUSTOM };
 
 struct sg_cfg_key {
     const char *key;
@@ -48,6 +52,8 @@ struct sg_cfg_key {
     const char *def;             /* default as YAML text, NULL = none */
     size_t min, max;             /* for SIZE */
     const char *doc;
+    /* for CUSTOM: parses node into the field */
+    void (*custom)(struct sg_cfg *cfg, yaml_node_t *node, void *field);
 };
 
 /* Applies defaults, then reads a mapping against the table; unknown keys

@@ -27,6 +27,8 @@ struct sg_scan {
     const unsigned char *pattern_hits;   /* per matcher pattern id: 1 = seen */
     const enum sg_rclass *rclass;        /* per envelope recipient */
     size_t nrcpt;
+    const struct sg_person *sender;      /* the member of staff, when known */
+    const struct sg_person *const *rcpt_person;  /* per recipient, NULL = unknown */
 };
 
 /* A detector fills evidence and may switch recipients off (rcpt_on starts
@@ -49,6 +51,16 @@ struct sg_detector {
     int (*scan)(const void *state, const struct sg_scan *scan, struct sg_finding *out);
     void (*free)(void *state);
 };
+
+/* For conditions written "key: true" or "key: {options}": true when the
+ * node is a mapping (options follow) or a true scalar; errors otherwise. */
+bool sg_detector_enabled(struct sg_cfg *cfg, yaml_node_t *node, const char *key);
+/* Reads "allow: [...]" style options of a mapping node into lists;
+ * names[] and outs[] are parallel, NULL-terminated. */
+void sg_detector_options(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
+                         const char *const *names, char ***const *outs);
+/* True when addr's domain is a staff, pupil or trust domain. */
+bool sg_detector_school_domain(const struct sg_policy *p, const char *domain);
 
 const struct sg_detector *sg_detector_find(const char *key);
 const struct sg_detector *const *sg_detector_all(void);

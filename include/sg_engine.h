@@ -17,6 +17,10 @@
 void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env,
                         const struct sg_message *msg, struct sg_verdict *v);
 
+/* Is this staff mail leaving the school (so screened)? Decided from the
+ * envelope alone, so the milter can wave inbound mail through at MAIL FROM. */
+bool sg_engine_outbound(const struct sg_policy *p, const struct sg_envelope *env);
+
 /* A fresh event id, e.g. "sg-5f2c9a01b3e4". */
 void sg_engine_event_id(char *out, size_t outlen);
 

@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "sg_hours.h"
 #include "sg_message.h"
+#include "sg_directory.h"
 
 enum sg_action {                 /* ordered by severity */
     SG_ACTION_ACCEPT = 0,
@@ -70,6 +72,7 @@ struct sg_rule {
     char *cite;                  /* policy clause, shown to staff */
     char *explain;               /* plain words, shown to staff */
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
+    bool family_exempt;          /* a pupil who is the sender's relative is exempt */
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
@@ -81,13 +84,35 @@ struct sg_school {
     char **pupil_domains;
     char **trust_domains;
     char *timezone;
+    struct sg_hours hours;       /* default contact window */
+    char **landlines;            /* the school's own numbers, digits only */
+    char **official_social;      /* the school's own accounts, "host/path" */
 };
+
+/* One school of a trust, named by the directory's School column. */
+struct sg_school_unit {
+    char *id;
+    char *name;
+    struct sg_hours hours;       /* unset = the trust-wide window */
+};
+
+/* Which mail is staff mail leaving the school. */
+struct sg_outbound {
+    bool configured;             /* no outbound: section = screen everything */
+    bool auth;
+    bool sender_domains;
+    struct sg_cidr *nets;
+    size_t nnets;
+};
+
+enum sg_rcpt_mode { SG_RCPT_HOLD = 0, SG_RCPT_REMOVE };
 
 struct sg_actions_cfg {
     char *header;                /* verdict header name */
     char *subject_tag;           /* "" = no tag */
     enum sg_action on_internal_error;
     char *dsl_contact;           /* who staff should ask, in bounces */
+    enum sg_rcpt_mode recipient_mode;
 };
 
 struct sg_limits_cfg {
@@ -107,6 +132,13 @@ struct sg_policy {
     size_t nrules;
     struct sg_matcher *matcher;  /* every rule's phrases, one database */
     bool needs_text;             /* some rule looks at content */
+    struct sg_school_unit *units;
+    size_t nunits;
+    struct sg_outbound outbound;
+    struct sg_directory_cfg dircfg;
+    struct sg_directory *directory;
+    void *tz;                    /* GTimeZone of school.timezone */
+    char *warnings;              /* file:line lines that did not stop the load */
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds
@@ -115,8 +147,12 @@ struct sg_policy *sg_policy_load(const char *path, char **errors);
 struct sg_policy *sg_policy_ref(struct sg_policy *p);
 void sg_policy_unref(struct sg_policy *p);
 
-/* Recipient classification by domain lists (and later the directory). */
+/* Recipient classification by directory first, then domain lists. */
 enum sg_rclass sg_policy_classify(const struct sg_policy *p, const char *addr);
+/* The contact window for a pupil (their school's, else the default). */
+const struct sg_hours *sg_policy_hours_for(const struct sg_policy *p, const struct sg_person *pupil);
+/* Every file the snapshot was built from, for change detection. */
+char **sg_policy_files(const struct sg_policy *p);
 bool sg_domain_in_list(char *const *list, const char *domain);
 
 #endif

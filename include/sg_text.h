@@ -35,4 +35,14 @@ bool sg_matcher_scan(const struct sg_matcher *m, const char *text, size_t len,
                      unsigned char *hits);
 void sg_matcher_free(struct sg_matcher *m);
 
+/* pcre2 JIT for the patterns Hyperscan does not serve: UTF-8, caseless,
+ * with a bounded match budget. */
+struct sg_rx;
+struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *erroff);
+/* Calls fn for each match (start, length) until fn returns non-zero;
+ * returns that value, 0 when the text is done, -1 on a matcher error. */
+int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
+               int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
+void sg_rx_free(struct sg_rx *rx);
+
 #endif

@@ -38,6 +38,11 @@ char *sg_addr_domain(const char *addr);
 /* "<user+tag@Dom.Example>" -> "user@dom.example"; NULL when not an address. */
 char *sg_addr_normalise(const char *addr);
 
+/* A UK phone number as national digits: "+44 (0)7700 900123" -> "07700900123". */
+char *sg_phone_national(const char *s);
+/* "https://www.Instagram.com/Name/?x" -> "instagram.com/name". */
+char *sg_url_key(const char *url);
+
 /* Writes s as a JSON string literal (with quotes) into b. */
 void sg_json_string(struct sg_buf *b, const char *s);
 

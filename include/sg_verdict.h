@@ -18,6 +18,7 @@ struct sg_hit {
     char *evidence;
     bool *rcpt_on;               /* per envelope recipient */
     size_t nrcpt;
+    bool demoted;                /* settled by removing its recipients */
 };
 
 struct sg_verdict {
@@ -28,6 +29,9 @@ struct sg_verdict {
     unsigned limits_hit;         /* from the message model */
     char *error;                 /* internal failure, NULL if none */
     size_t nrcpt;
+    bool inbound;                /* not staff mail leaving: not screened */
+    bool *removed;               /* per recipient, recipient_mode: remove */
+    size_t nremoved;
 };
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt);

@@ -52,8 +52,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
     unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_DELRCPT;
     unsigned long want_steps = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NOEOH |
-                               SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY |
-                               SMFIP_HDR_LEADSPC;
+                               SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
     if ((f0 & want_actions) != want_actions) {
         syslog(LOG_ERR, "the MTA does not offer the actions this filter needs (offered 0x%lx)", f0);
         return SMFIS_REJECT;

@@ -17,7 +17,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: safeguard-check -c POLICY [--from ADDR] [--rcpt ADDR]... [--auth USER]\n"
-            "                       [--client IP] [--at ISO8601] [--json] FILE.eml...\n");
+            "                       [--client IP] [--at ISO8601] [--json] FILE.eml...\n"
+            "  The envelope defaults to the message's From/To/Cc/Bcc, the client to\n"
+            "  127.0.0.1 (mail submitted on the relay), the time to now.\n");
 }
 
 static bool read_file(const char *path, char **data, size_t *len)
@@ -71,7 +73,8 @@ static bool parse_time(const char *s, time_t *out)
 
 static void print_text(const char *file, const struct sg_verdict *v, char *const *rcpts)
 {
-    printf("%s: %s (event %s)\n", file, sg_action_name(v->action), v->event_id);
+    printf("%s: %s (event %s)%s\n", file, sg_action_name(v->action), v->event_id,
+           v->inbound ? " - inbound, not screened" : "");
     for (size_t i = 0; i < v->nhits; i++) {
         const struct sg_hit *h = &v->hits[i];
         printf("  rule %s [%s] -> %s\n", h->rule->id, sg_category_name(h->rule->category),
@@ -83,6 +86,9 @@ static void print_text(const char *file, const struct sg_verdict *v, char *const
                 printf(" %s", rcpts[r]);
         printf("\n    cite: %s\n", h->rule->cite);
     }
+    for (size_t r = 0; r < v->nrcpt && v->nremoved; r++)
+        if (v->removed[r])
+            printf("  recipient removed: %s\n", rcpts[r]);
     if (v->limits_hit)
         printf("  limits reached (0x%x): part of the message was not screened\n", v->limits_hit);
     if (v->error)
@@ -157,7 +163,8 @@ int main(int argc, char **argv)
         for (size_t r = 0; src && src[r]; r++)
             env.rcpts = sg_strv_push(env.rcpts, src[r]);
         env.auth_login = auth ? sg_xstrdup(auth) : NULL;
-        env.client_addr = client ? sg_xstrdup(client) : NULL;
+        /* Like mail handed to sendmail(1) on the relay itself. */
+        env.client_addr = sg_xstrdup(client ? client : "127.0.0.1");
         env.when = when;
         struct sg_verdict v;
         sg_verdict_init(&v, sg_strv_len(env.rcpts));

@@ -160,10 +160,15 @@ int main(int argc, char **argv)
     if (o.user && !drop_privileges(o.user))
         return 1;
 
-    /* Reload is ours; every thread libmilter starts inherits the block. */
+    /* SIGUSR1 is ours, taken by the reload thread. SIGHUP/INT/TERM belong
+     * to libmilter's signal thread: block them before any thread starts,
+     * or the reload thread would take SIGTERM and die without cleanup. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     /* Group-writable socket, so the MTA's user can join our group. */

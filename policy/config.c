@@ -26,6 +26,16 @@ void sg_cfg_error_at(struct sg_cfg *cfg, unsigned line, unsigned col, const char
     cfg->nerrors++;
 }
 
+void sg_cfg_warn(struct sg_cfg *cfg, const char *file, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[512];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    sg_buf_printf(&cfg->warnings, "%s:%u: %s\n", file, line, msg);
+}
+
 void sg_cfg_error(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
 {
     va_list ap;
@@ -190,6 +200,10 @@ static void set_field(struct sg_cfg *cfg, const struct sg_cfg_key *k, yaml_node_
         *(size_t *)field = v;
         break;
     }
+    case SG_CFG_CUSTOM:
+        if (node)
+            k->custom(cfg, node, field);
+        break;
     case SG_CFG_ACTION: {
         const char *s = node ? sg_cfg_scalar(cfg, node, k->key) : text;
         if (!s)

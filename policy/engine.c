@@ -64,12 +64,61 @@ static bool any_on(const bool *v, size_t n)
     return false;
 }
 
+bool sg_engine_outbound(const struct sg_policy *p, const struct sg_envelope *env)
+{
+    const struct sg_outbound *o = &p->outbound;
+    if (!o->configured)
+        return true;
+    if (o->auth && env->auth_login && *env->auth_login)
+        return true;
+    if (sg_cidr_contains(o->nets, o->nnets, env->client_addr))
+        return true;
+    if (o->sender_domains && env->mail_from) {
+        char *dom = sg_addr_domain(env->mail_from);
+        bool staff = dom && sg_domain_in_list(p->school.staff_domains, dom);
+        free(dom);
+        if (staff)
+            return true;
+    }
+    return false;
+}
+
+/* The member of staff sending: the SASL login first (it cannot be forged
+ * by the message), then the envelope sender, then the From header. */
+static const struct sg_person *find_sender(const struct sg_policy *p, const struct sg_envelope *env,
+                                           const struct sg_message *msg)
+{
+    const struct sg_person *who = NULL;
+    if (env->auth_login && *env->auth_login) {
+        if (strchr(env->auth_login, '@')) {
+            who = sg_directory_lookup(p->directory, env->auth_login, NULL);
+        } else {
+            for (size_t i = 0; !who && p->school.staff_domains[i]; i++) {
+                char addr[512];
+                snprintf(addr, sizeof(addr), "%s@%s", env->auth_login, p->school.staff_domains[i]);
+                who = sg_directory_lookup(p->directory, addr, NULL);
+            }
+        }
+    }
+    const char *tries[] = {env->mail_from, msg->from_header};
+    for (size_t i = 0; !who && i < 2; i++)
+        if (tries[i])
+            who = sg_directory_lookup(p->directory, tries[i], NULL);
+    return who && !who->is_pupil ? who : NULL;
+}
+
 static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struct sg_verdict *v)
 {
     size_t n = scan->nrcpt;
     bool *on = sg_xcalloc(n ? n : 1, sizeof(bool));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         on[i] = !r->to_mask || (r->to_mask & SG_RCLASS_BIT(scan->rclass[i]));
+        /* A member of staff writing to their own child is a parent. */
+        const struct sg_person *pupil = scan->rcpt_person[i];
+        if (on[i] && r->family_exempt && pupil && pupil->is_pupil &&
+            sg_directory_related(scan->policy->directory, scan->sender, pupil))
+            on[i] = false;
+    }
     if (n && !any_on(on, n)) {
         free(on);
         return;
@@ -100,6 +149,38 @@ static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struc
     sg_verdict_add_hit(v, r, sg_buf_steal(&evidence), on);
 }
 
+/* recipient_mode: remove. Hits that would hold the message for some
+ * recipients are settled by removing those recipients instead, as long
+ * as somebody is left to deliver to. */
+static void settle_by_removal(struct sg_verdict *v)
+{
+    bool *removed = sg_xcalloc(v->nrcpt ? v->nrcpt : 1, sizeof(bool));
+    size_t nremoved = 0;
+    for (size_t h = 0; h < v->nhits; h++) {
+        const struct sg_hit *hit = &v->hits[h];
+        if (hit->rule->action < SG_ACTION_QUARANTINE || !hit->rule->to_mask)
+            continue;
+        for (size_t i = 0; i < v->nrcpt; i++)
+            if (hit->rcpt_on[i] && !removed[i]) {
+                removed[i] = true;
+                nremoved++;
+            }
+    }
+    if (!nremoved || nremoved == v->nrcpt) {
+        free(removed);
+        return;
+    }
+    v->removed = removed;
+    v->nremoved = nremoved;
+    v->action = SG_ACTION_ANNOTATE;  /* the removal itself is always marked */
+    for (size_t h = 0; h < v->nhits; h++) {
+        struct sg_hit *hit = &v->hits[h];
+        hit->demoted = hit->rule->action >= SG_ACTION_QUARANTINE && hit->rule->to_mask;
+        if (!hit->demoted && hit->rule->action > v->action)
+            v->action = hit->rule->action;
+    }
+}
+
 void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env,
                         const struct sg_message *msg, struct sg_verdict *v)
 {
@@ -107,11 +188,18 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
     if (!v->event_id[0])
         sg_engine_event_id(v->event_id, sizeof(v->event_id));
     v->nrcpt = n;
+    if (!sg_engine_outbound(p, env)) {
+        v->inbound = true;
+        return;
+    }
     v->limits_hit |= msg->limits_hit;
 
     enum sg_rclass *rclass = sg_xcalloc(n ? n : 1, sizeof(*rclass));
-    for (size_t i = 0; i < n; i++)
+    const struct sg_person **rcpt_person = sg_xcalloc(n ? n : 1, sizeof(*rcpt_person));
+    for (size_t i = 0; i < n; i++) {
         rclass[i] = sg_policy_classify(p, env->rcpts[i]);
+        rcpt_person[i] = sg_directory_lookup(p->directory, env->rcpts[i], NULL);
+    }
 
     struct sg_buf text = {0};
     unsigned char *hits = NULL;
@@ -131,9 +219,12 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         .policy = p, .env = env, .msg = msg,
         .text = text.data ? text.data : "", .text_len = text.len,
         .pattern_hits = hits, .rclass = rclass, .nrcpt = n,
+        .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
     };
     for (size_t i = 0; i < p->nrules && !v->error; i++)
         eval_rule(&p->rules[i], &scan, v);
+    if (!v->error && p->actions.recipient_mode == SG_RCPT_REMOVE)
+        settle_by_removal(v);
 
 out:
     /* A limit means part of the message went unread: never let that pass
@@ -144,5 +235,6 @@ out:
         v->action = p->actions.on_internal_error;
     free(hits);
     free(rclass);
+    free(rcpt_person);
     sg_buf_free(&text);
 }

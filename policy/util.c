@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include "sg_util.h"
 
@@ -195,4 +196,51 @@ void sg_json_string(struct sg_buf *b, const char *s)
         }
     }
     sg_buf_append(b, "\"", 1);
+}
+
+char *sg_phone_national(const char *s)
+{
+    struct sg_buf b = {0};
+    sg_buf_append(&b, "", 0);
+    for (const char *p = s; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            sg_buf_append(&b, p, 1);
+    char *d = sg_buf_steal(&b);
+    /* +44 / 0044 and an optional (0) become the national leading 0. */
+    const char *rest = NULL;
+    if (!strncmp(d, "0044", 4))
+        rest = d + 4;
+    else if (s[strspn(s, " ")] == '+' && !strncmp(d, "44", 2))
+        rest = d + 2;
+    if (rest) {
+        if (*rest == '0')
+            rest++;
+        char *n = sg_xmalloc(strlen(rest) + 2);
+        n[0] = '0';
+        strcpy(n + 1, rest);
+        free(d);
+        return n;
+    }
+    return d;
+}
+
+char *sg_url_key(const char *url)
+{
+    const char *s = url;
+    if (!strncasecmp(s, "https://", 8))
+        s += 8;
+    else if (!strncasecmp(s, "http://", 7))
+        s += 7;
+    if (!strncasecmp(s, "www.", 4))
+        s += 4;
+    else if (!strncasecmp(s, "m.", 2))
+        s += 2;
+    char *k = sg_xstrdup(s);
+    for (char *p = k; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    size_t n = strcspn(k, "?#");
+    while (n && k[n - 1] == '/')
+        n--;
+    k[n] = '\0';
+    return k;
 }

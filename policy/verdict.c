@@ -23,6 +23,9 @@ void sg_verdict_clear(struct sg_verdict *v)
     }
     free(v->hits);
     free(v->error);
+    free(v->removed);
+    v->removed = NULL;
+    v->nremoved = 0;
     v->hits = NULL;
     v->nhits = 0;
     v->error = NULL;
@@ -36,6 +39,7 @@ void sg_verdict_add_hit(struct sg_verdict *v, const struct sg_rule *rule, char *
     h->evidence = evidence;
     h->rcpt_on = rcpt_on;
     h->nrcpt = v->nrcpt;
+    h->demoted = false;
     if (rule->action > v->action && v->action != SG_ACTION_TEMPFAIL)
         v->action = rule->action;
 }
@@ -83,6 +87,7 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
     sg_json_string(out, sg_action_name(v->action));
     sg_buf_puts(out, ",\"event\":");
     sg_json_string(out, v->event_id);
+    sg_buf_printf(out, ",\"direction\":\"%s\"", v->inbound ? "inbound" : "outbound");
     sg_buf_puts(out, ",\"categories\":[");
     unsigned seen = 0;
     bool first = true;
@@ -122,6 +127,19 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, "]");
+    if (v->nremoved) {
+        sg_buf_puts(out, ",\"removed\":[");
+        bool rf = true;
+        for (size_t r = 0; r < v->nrcpt && rcpts && rcpts[r]; r++) {
+            if (!v->removed[r])
+                continue;
+            if (!rf)
+                sg_buf_puts(out, ",");
+            rf = false;
+            sg_json_string(out, rcpts[r]);
+        }
+        sg_buf_puts(out, "]");
+    }
     if (v->limits_hit)
         sg_buf_printf(out, ",\"limits\":%u", v->limits_hit);
     if (v->error) {

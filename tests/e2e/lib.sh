@@ -18,6 +18,7 @@
 #   SG_MILTER_SOCKET  unix | inet          (default: unix)
 #   SG_MILTER_USER    passed as -u USER to the milter (default: none)
 #   SG_KEEP=1         keep the temp directory
+#   SG_KEEP_ON_FAIL=1 keep the temp directory when the test fails
 #   SG_VERBOSE=1      echo harness progress to stderr
 #   SG_TMPDIR         parent for the temp directory (default: ${TMPDIR:-/tmp})
 #
@@ -282,7 +283,7 @@ sg_cleanup() {
     if [ "$SG_CREATED_MAINCF" = 1 ]; then
         rm -f /etc/postfix/main.cf
     fi
-    if [ "$SG_KEEP" = 1 ] || [ "$rc" != 0 ] && [ "${SG_KEEP_ON_FAIL:-0}" = 1 ]; then
+    if [ "$SG_KEEP" = 1 ] || { [ "$rc" != 0 ] && [ "${SG_KEEP_ON_FAIL:-0}" = 1 ]; }; then
         sg_info "kept temp dir $SG_T"
     else
         rm -rf "$SG_T"
@@ -568,7 +569,8 @@ sg_swaks_qid() {
 
 # sg_swaks_data_reply NAME: the server reply to the end of DATA (all lines).
 sg_swaks_data_reply() {
-    awk '/^ *-> *\.$/ {f=1; next} f && /^ *<[~*-]/ {print; if ($0 ~ /^ *<[~*-] *[0-9][0-9][0-9] /) exit}' \
+    awk '/^ *-> *\.\r?$/ {f=1; next}
+         f && /^<(\*\*|-|~) / {print; if ($0 ~ /^<(\*\*|-|~) +[0-9][0-9][0-9] /) exit}' \
         "$SG_T/swaks.$1.out"
 }
 

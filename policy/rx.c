@@ -1,0 +1,75 @@
+/*
+ * rx.c - the pcre2 side of matching: compile once with JIT, run with a
+ * match budget so a pathological pattern costs a miss, never a hang.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "sg_text.h"
+
+#define SG_RX_MATCH_LIMIT 5000000
+
+struct sg_rx {
+    pcre2_code *code;
+};
+
+struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *erroff)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF,
+                                     &ec, &off, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        snprintf(err, errlen, "%s", (char *)msg);
+        if (erroff)
+            *erroff = (size_t)off;
+        return NULL;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);     /* the interpreter is the fallback */
+    struct sg_rx *rx = sg_xmalloc(sizeof(*rx));
+    rx->code = code;
+    return rx;
+}
+
+int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
+               int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(rx->code, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    if (!md || !mc) {
+        pcre2_match_data_free(md);
+        pcre2_match_context_free(mc);
+        return -1;
+    }
+    pcre2_set_match_limit(mc, SG_RX_MATCH_LIMIT);
+    int result = 0;
+    PCRE2_SIZE start = 0;
+    while (start <= len) {
+        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, md, mc);
+        if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+            break;
+        if (rc < 0) {
+            result = -1;
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        if ((result = fn(text + ov[0], ov[1] - ov[0], ctx)) != 0)
+            break;
+        start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+    }
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mc);
+    return result;
+}
+
+void sg_rx_free(struct sg_rx *rx)
+{
+    if (!rx)
+        return;
+    pcre2_code_free(rx->code);
+    free(rx);
+}
