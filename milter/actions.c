@@ -94,6 +94,30 @@ static sfsistat reject(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdi
     return SMFIS_REJECT;
 }
 
+/* recipient_mode: remove: take the pupils off, say so in a header (by
+ * count: the other recipients must not learn who they were). */
+static bool remove_recipients(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
+{
+    for (size_t i = 0; i < v->nrcpt; i++)
+        if (v->removed[i] && sg_smfi->delrcpt(ctx, mc->rcpt_raw[i]) != MI_SUCCESS)
+            return false;
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "%zu recipient%s removed; rules=", v->nremoved, v->nremoved == 1 ? "" : "s");
+    bool first = true;
+    for (size_t h = 0; h < v->nhits; h++) {
+        if (!v->hits[h].demoted)
+            continue;
+        sg_buf_printf(&b, "%s%s", first ? "" : ",", v->hits[h].rule->id);
+        first = false;
+    }
+    sg_buf_printf(&b, "; event=%s", v->event_id);
+    char name[128];
+    snprintf(name, sizeof(name), "%s-Removed", mc->policy->actions.header);
+    bool ok = sg_smfi->insheader(ctx, 0, name, b.data) == MI_SUCCESS;
+    sg_buf_free(&b);
+    return ok;
+}
+
 sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     switch (v->action) {
@@ -111,6 +135,8 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     bool ok = remove_forged(ctx, mc) &&
               sg_smfi->insheader(ctx, 0, mc->policy->actions.header, hdr) == MI_SUCCESS;
     free(hdr);
+    if (ok && v->nremoved)
+        ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
         ok = tag_subject(ctx, mc);
     if (ok && v->action == SG_ACTION_QUARANTINE) {

@@ -26,6 +26,7 @@ static void msg_free(struct sg_msgctx *mc)
         return;
     sg_policy_unref(mc->policy);
     sg_envelope_clear(&mc->env);
+    sg_strv_free(mc->rcpt_raw);
     sg_spool_free(&mc->spool);
     free(mc->subject_raw);
     free(mc->failure);
@@ -114,6 +115,13 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
         mc->env.queue_id = sg_xstrdup(qid);
     const struct sg_limits_cfg *lim = &mc->policy->limits;
     sg_spool_init(&mc->spool, lim->spool_memory, lim->msg.max_message_size + 1);
+    if (!sg_engine_outbound(mc->policy, &mc->env)) {
+        /* Not staff mail leaving: no body to spool, no further round trips. */
+        sg_log_inbound(mc);
+        msg_free(mc);
+        cc->msg = NULL;
+        return SMFIS_ACCEPT;
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -123,6 +131,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
     if (cc && cc->msg && argv && argv[0]) {
         char *r = strip_brackets(argv[0]);
         cc->msg->env.rcpts = sg_strv_push(cc->msg->env.rcpts, r);
+        cc->msg->rcpt_raw = sg_strv_push(cc->msg->rcpt_raw, argv[0]);
         free(r);
     }
     return no_reply(cc, SMFIP_NR_RCPT);

@@ -4,7 +4,9 @@
  * key=value, queue id first; never body text, names or identifiers:
  * evidence belongs in the quarantine store, not in a log anyone can read.
  */
+#include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include "sg_milter.h"
@@ -21,6 +23,28 @@ static void field(struct sg_buf *b, const char *key, const char *val)
         sg_buf_append(b, (unsigned char)*p <= ' ' || *p == '"' || (unsigned char)*p >= 0x7f ? "?" : p, 1);
 }
 
+char *sg_log_pseudonym(const char *addr)
+{
+    char *norm = sg_addr_normalise(addr);
+    const char *at = norm ? strrchr(norm, '@') : NULL;
+    gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, norm ? norm : addr, -1);
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "%.10s@%s", hash, at ? at + 1 : "?");
+    g_free(hash);
+    free(norm);
+    return sg_buf_steal(&b);
+}
+
+void sg_log_inbound(const struct sg_msgctx *mc)
+{
+    struct sg_buf b = {0};
+    sg_buf_printf(&b, "%s: event=- action=accept direction=inbound", mc->env.queue_id ? mc->env.queue_id : "NOQUEUE");
+    field(&b, "from", mc->env.mail_from);
+    field(&b, "client", mc->env.client_addr);
+    syslog(LOG_INFO, "%s", b.data);
+    sg_buf_free(&b);
+}
+
 void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v)
 {
     const char *qid = mc->env.queue_id ? mc->env.queue_id : "NOQUEUE";
@@ -30,7 +54,9 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
     sg_buf_puts(&b, " rules=");
     sg_verdict_rules(v, &b);
     field(&b, "from", mc->env.mail_from);
-    sg_buf_printf(&b, " nrcpt=%zu", sg_strv_len(mc->env.rcpts));
+    sg_buf_printf(&b, " nrcpt=%zu direction=%s", sg_strv_len(mc->env.rcpts), v->inbound ? "inbound" : "outbound");
+    if (v->nremoved)
+        sg_buf_printf(&b, " removed=%zu", v->nremoved);
     field(&b, "msgid", msg ? msg->message_id : NULL);
     if (mc->env.auth_login)
         field(&b, "auth", mc->env.auth_login);
@@ -48,6 +74,24 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
         sg_verdict_rules(v, &b);
         sg_buf_puts(&b, "\"");
         syslog(LOG_NOTICE, "%s", b.data);
+    }
+    for (size_t i = 0; i < v->nrcpt && v->nremoved; i++) {
+        if (!v->removed[i])
+            continue;
+        char *who = sg_log_pseudonym(mc->env.rcpts[i]);
+        b.len = 0;
+        sg_buf_printf(&b, "%s: event=%s removed rcpt=%s", qid, v->event_id, who);
+        syslog(LOG_NOTICE, "%s", b.data);
+        free(who);
+    }
+    for (size_t i = 0; i < v->nrcpt && v->nremoved; i++) {
+        if (!v->removed[i])
+            continue;
+        char *who = sg_log_pseudonym(mc->env.rcpts[i]);
+        b.len = 0;
+        sg_buf_printf(&b, "%s: event=%s removed rcpt=%s", qid, v->event_id, who);
+        syslog(LOG_NOTICE, "%s", b.data);
+        free(who);
     }
     sg_buf_free(&b);
 }

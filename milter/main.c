@@ -117,6 +117,20 @@ static bool drop_privileges(const char *spec)
     return ok;
 }
 
+/* libmilter leaves a unix socket behind; a clean stop should not. */
+static void remove_socket_file(const char *spec)
+{
+    const char *path = NULL;
+    if (!strncmp(spec, "unix:", 5))
+        path = spec + 5;
+    else if (!strncmp(spec, "local:", 6))
+        path = spec + 6;
+    else if (spec[0] == '/')
+        path = spec;
+    if (path)
+        unlink(path);
+}
+
 static int check_policy(const char *path, struct sg_policy **out)
 {
     char *errors = NULL;
@@ -189,6 +203,7 @@ int main(int argc, char **argv)
     syslog(LOG_INFO, "starting: policy %s (%zu rules), socket %s", o.policy, policy->nrules, o.socket);
     int rc = smfi_main();
     sg_reload_stop();
+    remove_socket_file(o.socket);
     if (o.pidfile)
         unlink(o.pidfile);
     syslog(LOG_INFO, "stopped");

@@ -19,20 +19,28 @@
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sg_policy *current;
-static struct stat current_stat;
+/* What every file of the current snapshot looked like when loaded. */
+static struct stat *current_stats;
+static char **current_files;
 static pthread_t reload_thread;
 static volatile int reload_running;
 
-static void remember_stat(const char *path)
+static void remember_files(const struct sg_policy *p)
 {
-    if (stat(path, &current_stat) != 0)
-        memset(&current_stat, 0, sizeof(current_stat));
+    sg_strv_free(current_files);
+    free(current_stats);
+    current_files = sg_policy_files(p);
+    size_t n = sg_strv_len(current_files);
+    current_stats = sg_xcalloc(n + 1, sizeof(*current_stats));
+    for (size_t i = 0; i < n; i++)
+        if (stat(current_files[i], &current_stats[i]) != 0)
+            memset(&current_stats[i], 0, sizeof(current_stats[i]));
 }
 
 void sg_reload_init(struct sg_policy *initial)
 {
     current = initial;
-    remember_stat(initial->path);
+    remember_files(initial);
 }
 
 struct sg_policy *sg_reload_current(void)
@@ -55,7 +63,7 @@ bool sg_reload_now(const char *why)
         for (int i = 0; line && i < 20; i++, line = strtok_r(NULL, "\n", &save))
             syslog(LOG_ERR, "policy error: %s", line);
         free(errors);
-        remember_stat(old->path);      /* do not retry the same broken file every poll */
+        remember_files(old);           /* do not retry the same broken file every poll */
         sg_policy_unref(old);
         return false;
     }
@@ -63,21 +71,25 @@ bool sg_reload_now(const char *why)
     struct sg_policy *prev = current;
     current = fresh;
     pthread_mutex_unlock(&current_lock);
-    remember_stat(fresh->path);
+    remember_files(fresh);
     syslog(LOG_INFO, "policy reloaded (%s): %s, %zu rules", why, fresh->path, fresh->nrules);
     sg_policy_unref(prev);
     sg_policy_unref(old);
     return true;
 }
 
-static bool file_changed(const char *path)
+static bool files_changed(void)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return false;
-    return st.st_mtim.tv_sec != current_stat.st_mtim.tv_sec ||
-           st.st_mtim.tv_nsec != current_stat.st_mtim.tv_nsec ||
-           st.st_ino != current_stat.st_ino || st.st_size != current_stat.st_size;
+    for (size_t i = 0; current_files && current_files[i]; i++) {
+        struct stat st;
+        const struct stat *was = &current_stats[i];
+        if (stat(current_files[i], &st) != 0)
+            continue;
+        if (st.st_mtim.tv_sec != was->st_mtim.tv_sec || st.st_mtim.tv_nsec != was->st_mtim.tv_nsec ||
+            st.st_ino != was->st_ino || st.st_size != was->st_size)
+            return true;
+    }
+    return false;
 }
 
 static void *reload_main(void *arg)
@@ -94,12 +106,8 @@ static void *reload_main(void *arg)
             break;
         if (sig == SIGUSR1) {
             sg_reload_now("SIGUSR1");
-        } else if (poll) {
-            struct sg_policy *p = sg_reload_current();
-            bool changed = file_changed(p->path);
-            sg_policy_unref(p);
-            if (changed)
-                sg_reload_now("policy file changed");
+        } else if (poll && files_changed()) {
+            sg_reload_now("policy or directory file changed");
         }
     }
     return NULL;
@@ -129,4 +137,8 @@ void sg_reload_stop(void)
     sg_policy_unref(current);
     current = NULL;
     pthread_mutex_unlock(&current_lock);
+    sg_strv_free(current_files);
+    free(current_stats);
+    current_files = NULL;
+    current_stats = NULL;
 }

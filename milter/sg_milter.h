@@ -47,6 +47,7 @@ void sg_spool_set_tmpdir(const char *dir);
 struct sg_msgctx {
     struct sg_policy *policy;    /* the snapshot this message is judged by */
     struct sg_envelope env;
+    char **rcpt_raw;             /* RCPT TO as the MTA gave it, for delrcpt */
     struct sg_spool spool;
     bool in_body;
     char *subject_raw;           /* as received, for the subject tag */
@@ -68,6 +69,10 @@ char *sg_reply_escape(const char *line);
 /* logline.c */
 void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg,
                     const struct sg_verdict *v);
+void sg_log_inbound(const struct sg_msgctx *mc);
+/* A recipient as it may be logged: "<10 hex of SHA-256>@domain", so the
+ * log can be matched with the store without naming a pupil. */
+char *sg_log_pseudonym(const char *addr);
 
 /* reload.c: the current snapshot, swapped under a lock, ref-counted. */
 void sg_reload_init(struct sg_policy *initial);

@@ -17,7 +17,6 @@
 #   top_srcdir, top_builddir  default: this script's ../..
 #   MILTERTEST                miltertest binary (default: from PATH)
 #   SG_MILTER_POLICY          policy (default: $top_srcdir/tests/milter/policy.yaml)
-#   SG_STRICT_SHUTDOWN=1      also fail when SIGTERM does not give exit status 0
 #   SG_KEEP=1                 keep the temp directory (socket, log, outputs)
 
 set -u
@@ -173,11 +172,12 @@ else
     fail log-no-body-text "$problems$(show_log)"
 fi
 
-# --- SIGTERM stops the milter within 5 s -----------------------------------
+# --- SIGTERM stops the milter cleanly ---------------------------------------
+# libmilter's listener notices the stop flag on its next poll (about 4 s).
 
 kill -TERM "$pid" 2>/dev/null
 stopped=0
-for _ in $(seq 1 50); do                        # 5 s
+for _ in $(seq 1 100); do                       # 10 s
     if ! kill -0 "$pid" 2>/dev/null; then stopped=1; break; fi
     sleep 0.1
 done
@@ -185,17 +185,13 @@ if [ "$stopped" = 1 ]; then
     wait "$pid"
     status=$?
     pid=""
-    if [ "$status" -eq 0 ]; then
+    if [ "$status" -eq 0 ] && grep -q "stopped" "$log" && [ ! -e "$sock" ]; then
         pass milter-sigterm
-    elif [ "${SG_STRICT_SHUTDOWN:-0}" = 1 ]; then
-        fail milter-sigterm "milter exited with status $status after SIGTERM, expected 0$(echo; show_log)"
     else
-        pass milter-sigterm
-        echo "    note: exit status $status after SIGTERM, not 0 (killed by the signal," \
-             "not a clean libmilter shutdown); SG_STRICT_SHUTDOWN=1 makes this a failure"
+        fail milter-sigterm "after SIGTERM: exit status $status (want 0), \"stopped\" logged and socket removed expected$(echo; show_log)"
     fi
 else
-    fail milter-sigterm "milter still running 5 s after SIGTERM"
+    fail milter-sigterm "milter still running 10 s after SIGTERM"
 fi
 
 finish
