@@ -21,6 +21,8 @@ int main(void)
     srunner_add_suite(sr, sg_suite_verdict());
     srunner_add_suite(sr, sg_suite_mime());
     srunner_add_suite(sr, sg_suite_text());
+    srunner_add_suite(sr, sg_suite_directory());
+    srunner_add_suite(sr, sg_suite_detectors());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

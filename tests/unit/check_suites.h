@@ -8,6 +8,8 @@ Suite *sg_suite_config(void);
 Suite *sg_suite_verdict(void);
 Suite *sg_suite_mime(void);
 Suite *sg_suite_text(void);
+Suite *sg_suite_directory(void);
+Suite *sg_suite_detectors(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);

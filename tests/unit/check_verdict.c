@@ -83,7 +83,7 @@ START_TEST(json_names_recipients)
     struct sg_buf b = {0};
     sg_verdict_json(&v, "m.eml", rcpts, &b);
     ck_assert_str_eq(b.data,
-        "{\"file\":\"m.eml\",\"action\":\"quarantine\",\"event\":\"sg-000000000001\",\"categories\":[\"confidential\"],"
+        "{\"file\":\"m.eml\",\"action\":\"quarantine\",\"event\":\"sg-000000000001\",\"direction\":\"outbound\",\"categories\":[\"confidential\"],"
         "\"rules\":[{\"id\":\"q\",\"category\":\"confidential\",\"action\":\"quarantine\",\"cite\":\"Policy 5.3\","
         "\"recipients\":[\"out@example.com\"],\"evidence\":\"phrase \\\"x\\\"\"}]}");
     sg_buf_free(&b);
