@@ -139,6 +139,8 @@ int main(int argc, char **argv)
         sg_strv_free(rcpts);
         return 2;
     }
+    if (p->warnings)
+        fputs(p->warnings, stderr);
     int rc = 0;
     for (int i = optind; i < argc; i++) {
         char *data;

@@ -155,13 +155,17 @@ int main(int argc, char **argv)
     struct sg_policy *policy;
     if (check_policy(o.policy, &policy) < 0)
         return 2;
+    if (policy->warnings)
+        fputs(policy->warnings, stderr);
     if (o.check_only) {
-        printf("%s: policy OK, %zu rules\n", o.policy, policy->nrules);
+        printf("%s: policy OK, %zu rules, %zu pupils, %zu staff\n", o.policy, policy->nrules,
+               sg_directory_count(policy->directory, true), sg_directory_count(policy->directory, false));
         sg_policy_unref(policy);
         return 0;
     }
     sg_spool_set_tmpdir(o.tmpdir);
     sg_reload_init(policy);
+    sg_reload_log_warnings(policy);
 
     if (!o.foreground && daemon(0, 0) != 0) {
         syslog(LOG_ERR, "cannot detach: %s", strerror(errno));

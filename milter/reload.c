@@ -37,6 +37,19 @@ static void remember_files(const struct sg_policy *p)
             memset(&current_stats[i], 0, sizeof(current_stats[i]));
 }
 
+void sg_reload_log_warnings(const struct sg_policy *p)
+{
+    /* Skipped directory rows: file and line only, never the row's data. */
+    char *copy = p->warnings ? sg_xstrdup(p->warnings) : NULL, *save = NULL;
+    int n = 0;
+    for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+        if (n++ < 20)
+            syslog(LOG_WARNING, "policy warning: %.*s", (int)strcspn(line, "\""), line);
+    if (n > 20)
+        syslog(LOG_WARNING, "policy warning: %d more", n - 20);
+    free(copy);
+}
+
 void sg_reload_init(struct sg_policy *initial)
 {
     current = initial;
@@ -72,7 +85,9 @@ bool sg_reload_now(const char *why)
     current = fresh;
     pthread_mutex_unlock(&current_lock);
     remember_files(fresh);
-    syslog(LOG_INFO, "policy reloaded (%s): %s, %zu rules", why, fresh->path, fresh->nrules);
+    syslog(LOG_INFO, "policy reloaded (%s): %s, %zu rules, %zu pupils, %zu staff", why, fresh->path,
+           fresh->nrules, sg_directory_count(fresh->directory, true), sg_directory_count(fresh->directory, false));
+    sg_reload_log_warnings(fresh);
     sg_policy_unref(prev);
     sg_policy_unref(old);
     return true;

@@ -76,6 +76,7 @@ char *sg_log_pseudonym(const char *addr);
 
 /* reload.c: the current snapshot, swapped under a lock, ref-counted. */
 void sg_reload_init(struct sg_policy *initial);
+void sg_reload_log_warnings(const struct sg_policy *p);
 struct sg_policy *sg_reload_current(void);       /* a new reference */
 bool sg_reload_now(const char *why);
 bool sg_reload_start(unsigned poll_seconds);     /* SIGUSR1 + mtime thread */
