@@ -40,7 +40,8 @@ char *sg_addr_normalise(const char *addr);
 
 /* A UK phone number as national digits: "+44 (0)7700 900123" -> "07700900123". */
 char *sg_phone_national(const char *s);
-/* "https://www.Instagram.com/Name/?x" -> "instagram.com/name". */
+/* "https://www.Instagram.com/Name/?x" -> "instagram.com/name"; twitter.com,
+ * fb.com and instagr.am become x.com, facebook.com and instagram.com. */
 char *sg_url_key(const char *url);
 
 /* Writes s as a JSON string literal (with quotes) into b. */

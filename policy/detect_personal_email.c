@@ -13,8 +13,17 @@
 static const char email_pattern[] =
     "(?<![a-z0-9._%+\\-])[a-z0-9][a-z0-9._%+\\-]{0,63}@[a-z0-9\\-]+(?:\\.[a-z0-9\\-]+)*\\.[a-z]{2,24}(?![a-z0-9\\-])";
 
+/* "jo dot smith at gmail dot com", "jo.smith [at] gmail [dot] com": the
+ * spelt-out forms people use to slip an address past a filter. */
+#define SG_DOT "(?:\\s+dot\\s+|\\s*[\\[(]dot[\\])]\\s*|\\.)"
+#define SG_AT "(?:\\s+at\\s+|\\s*[\\[(]at[\\])]\\s*)"
+static const char spelt_pattern[] =
+    "\\b[a-z0-9_\\-]+(?:" SG_DOT "[a-z0-9_\\-]+)*" SG_AT "[a-z0-9\\-]+(?:" SG_DOT "[a-z0-9\\-]+)*" SG_DOT
+    "(?:com|net|org|uk|me|io|co)\\b";
+
 struct pemail {
     struct sg_rx *rx;
+    struct sg_rx *spelt;
     char **allow_domains;
     char **allow;
 };
@@ -31,6 +40,9 @@ static void *pe_parse(struct sg_cfg *cfg, yaml_node_t *node)
     pe->rx = sg_rx_new(email_pattern, err, sizeof(err), NULL);
     if (!pe->rx)
         sg_cfg_error(cfg, node, "internal address pattern: %s", err);
+    pe->spelt = sg_rx_new(spelt_pattern, err, sizeof(err), NULL);
+    if (!pe->spelt)
+        sg_cfg_error(cfg, node, "internal spelt-out address pattern: %s", err);
     return pe;
 }
 
@@ -67,17 +79,67 @@ static int on_address(const char *s, size_t len, void *ctx_)
     return found;
 }
 
+static bool freemail(const char *domain)
+{
+    static const char *const providers[] = {
+        "gmail.", "googlemail.", "hotmail.", "outlook.", "live.", "yahoo.", "icloud.", "me.com",
+        "aol.", "btinternet.", "protonmail.", "proton.me", "gmx.", "yandex.", "mail.com", "sky.com", NULL,
+    };
+    for (size_t i = 0; providers[i]; i++)
+        if (!strncmp(domain, providers[i], strlen(providers[i])))
+            return true;
+    return false;
+}
+
+/* Rewrites the spelt-out form as an address, then judges it as one. */
+static int on_spelt(const char *s, size_t len, void *ctx)
+{
+    struct sg_buf b = {0};
+    sg_buf_append(&b, "", 0);
+    size_t i = 0;
+    while (i < len) {
+        static const char *const forms[][2] = {
+            {" dot ", "."}, {"[dot]", "."}, {"(dot)", "."}, {" at ", "@"}, {"[at]", "@"}, {"(at)", "@"},
+        };
+        size_t f;
+        for (f = 0; f < 6; f++) {
+            size_t n = strlen(forms[f][0]);
+            if (i + n <= len && !strncmp(s + i, forms[f][0], n)) {
+                sg_buf_puts(&b, forms[f][1]);
+                i += n;
+                break;
+            }
+        }
+        if (f < 6)
+            continue;
+        if (s[i] != ' ')
+            sg_buf_append(&b, s + i, 1);
+        i++;
+    }
+    /* "the account at x.com/..." is English, not an address: a plain " at "
+     * with real dots counts only for a well-known personal mail provider. */
+    bool spelt = memmem(s, len, " dot ", 5) || memchr(s, '[', len) || memchr(s, '(', len);
+    const char *at = strchr(b.data, '@');
+    int rc = at && (spelt || freemail(at + 1)) ? on_address(b.data, b.len, ctx) : 0;
+    sg_buf_free(&b);
+    return rc;
+}
+
 static int pe_scan(const void *state, const struct sg_scan *scan, struct sg_finding *out)
 {
     const struct pemail *pe = state;
     struct pe_ctx ctx = {pe, scan, &out->evidence};
-    return pe->rx ? sg_rx_each(pe->rx, scan->text, scan->text_len, on_address, &ctx) : 0;
+    int rc = pe->rx ? sg_rx_each(pe->rx, scan->text, scan->text_len, on_address, &ctx) : 0;
+    if (!rc && pe->spelt)
+        rc = sg_rx_each(pe->spelt, scan->text, scan->text_len, on_spelt, &ctx);
+    return rc;
 }
 
 static void pe_free(void *state)
 {
     struct pemail *pe = state;
     sg_rx_free(pe->rx);
+    sg_rx_free(pe->spelt);
     sg_strv_free(pe->allow_domains);
     sg_strv_free(pe->allow);
     free(pe);

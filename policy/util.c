@@ -242,5 +242,20 @@ char *sg_url_key(const char *url)
     while (n && k[n - 1] == '/')
         n--;
     k[n] = '\0';
+    /* One name per network, so an official account is known by any of them. */
+    static const char *const aliases[][2] = {
+        {"twitter.com/", "x.com/"}, {"fb.com/", "facebook.com/"}, {"fb.me/", "facebook.com/"},
+        {"instagr.am/", "instagram.com/"},
+    };
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(*aliases); i++) {
+        size_t len = strlen(aliases[i][0]);
+        if (!strncmp(k, aliases[i][0], len)) {
+            char *c = sg_xmalloc(strlen(aliases[i][1]) + strlen(k + len) + 1);
+            strcpy(c, aliases[i][1]);
+            strcat(c, k + len);
+            free(k);
+            return c;
+        }
+    }
     return k;
 }

@@ -118,6 +118,12 @@ START_TEST(personal_email_messaging_social)
     expect(&r, "email");
     r.body = "the office is office@northfield.sch.uk and the trust is hr@northfield-trust.org.uk";
     expect(&r, "");
+    r.body = "write to gaz dot lewis at gmail dot com";
+    expect(&r, "email");
+    r.body = "or jo.smith at gmail.com, or jo [at] example [dot] org";
+    expect(&r, "email");
+    r.body = "see you at lunch. the account at x.com/northfieldacad has the news";
+    expect(&r, "");
     r.body = "Message me on WhatsApp tonight";
     expect(&r, "messaging");
     r.body = "or use <a href=\"https://wa.me/447700\">this</a>";
