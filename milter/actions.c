@@ -47,6 +47,9 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
     for (int i = mc->own_headers; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, mc->policy->actions.header, i, NULL) != MI_SUCCESS)
             return false;
+    for (int i = mc->own_removed; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
+            return false;
     return true;
 }
 
@@ -111,9 +114,7 @@ static bool remove_recipients(SMFICTX *ctx, struct sg_msgctx *mc, const struct s
         first = false;
     }
     sg_buf_printf(&b, "; event=%s", v->event_id);
-    char name[128];
-    snprintf(name, sizeof(name), "%s-Removed", mc->policy->actions.header);
-    bool ok = sg_smfi->insheader(ctx, 0, name, b.data) == MI_SUCCESS;
+    bool ok = sg_smfi->insheader(ctx, 0, "X-Safeguard-Removed", b.data) == MI_SUCCESS;
     sg_buf_free(&b);
     return ok;
 }

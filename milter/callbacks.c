@@ -158,6 +158,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
             mc->subject_raw = sg_xstrdup(value + strspn(value, " \t"));
         if (!strcasecmp(name, mc->policy->actions.header))
             mc->own_headers++;
+        else if (!strcasecmp(name, "X-Safeguard-Removed"))
+            mc->own_removed++;
     }
     return no_reply(cc, SMFIP_NR_HDR);
 }

@@ -84,14 +84,5 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
         syslog(LOG_NOTICE, "%s", b.data);
         free(who);
     }
-    for (size_t i = 0; i < v->nrcpt && v->nremoved; i++) {
-        if (!v->removed[i])
-            continue;
-        char *who = sg_log_pseudonym(mc->env.rcpts[i]);
-        b.len = 0;
-        sg_buf_printf(&b, "%s: event=%s removed rcpt=%s", qid, v->event_id, who);
-        syslog(LOG_NOTICE, "%s", b.data);
-        free(who);
-    }
     sg_buf_free(&b);
 }

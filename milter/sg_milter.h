@@ -52,6 +52,7 @@ struct sg_msgctx {
     bool in_body;
     char *subject_raw;           /* as received, for the subject tag */
     int own_headers;             /* verdict headers already present (forged) */
+    int own_removed;             /* X-Safeguard-Removed already present */
     char *failure;               /* internal error seen before eom */
 };
 

@@ -1,42 +1,72 @@
 #!/bin/bash
 # run-all.sh - README command 2, and what CI runs: install, build, and run
 # every test: Check unit tests under ASan+UBSan, then the normal build's
-# `make check` (units, miltertest, corpus), then real-Postfix end-to-end.
+# `make check` (unit, miltertest, labelled corpus), then real-Postfix end
+# to end. Ends with one "N passed, M failed" line summing every suite.
 set -u
 cd "$(dirname "$0")/.."
-top=$(pwd)
 bash contrib/install-deps.sh || exit 1
 
+out=$(mktemp -d /tmp/sg-runall.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+passed=0
+failed=0
 status=0
+
+# tally LOG: add the counts a suite printed (Check's summary or "N passed, M failed").
+tally() {
+  local line n f e
+  line=$(grep -E '^[0-9]+%: Checks: [0-9]+' "$1" | tail -n 1)
+  if [ -n "$line" ]; then
+    n=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    f=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+    e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + n - f - e)); failed=$((failed + f + e))
+    return
+  fi
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  if [ -n "$line" ]; then
+    passed=$((passed + ${line%% passed*}))
+    f=${line#* passed, }; failed=$((failed + ${f%% failed*}))
+  else
+    failed=$((failed + 1))          # a suite that printed no count did not run
+  fi
+}
+
 step() { echo; echo "=== $*"; }
 
 step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-rm -rf build-asan && mkdir build-asan
 [ -x configure ] || autoreconf -fi || exit 1
 [ -f Makefile ] && make -s distclean >/dev/null 2>&1
-if (cd build-asan && ../configure -q --enable-sanitizers && make -s -j2 tests/unit/check_policy milter/safeguard-check >/dev/null \
-    && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./tests/unit/check_policy); then
-  echo "sanitizers: unit tests clean"
-else
-  echo "sanitizers: FAILED"; status=1
-fi
+rm -rf build-asan && mkdir build-asan
+(cd build-asan && ../configure -q --enable-sanitizers && make -s -j2 tests/unit/check_policy >/dev/null) || { echo "sanitizer build FAILED"; exit 1; }
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  build-asan/tests/unit/check_policy 2>&1 | tee "$out/asan.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/asan.log"
 rm -rf build-asan
 
-step "build (warnings are errors)"
+step "build with -Wall -Wextra -Werror"
 ./configure -q CFLAGS="-O2 -g -Werror" && make -s -j2 || { echo "build FAILED"; exit 1; }
 
-step "make check (unit, milter, corpus)"
-if ! make -s check; then
-  status=1
-  for f in tests/unit/*.log tests/milter/*.log tests/corpus/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
-fi
-for f in tests/unit/check_policy.log tests/milter/run.sh.log tests/corpus/run.sh.log; do
-  [ -f "$f" ] && grep -E "^[0-9]+%: Checks:|^[0-9]+ passed, [0-9]+ failed" "$f"
+step "make check: unit (Check), milter (miltertest), corpus (safeguard-check)"
+make -s check || status=1
+for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh; do
+  echo "--- $t"
+  if [ -f "$t.log" ]; then
+    grep -E '^(FAIL|[0-9]+%: Checks|[0-9]+ passed|category|[a-z-]+ +[0-9]+ +[0-9]+)' "$t.log" | head -n 40
+    tally "$t.log"
+  else
+    echo "no log"; failed=$((failed + 1))
+  fi
 done
 
-step "end to end through a real Postfix"
-bash tests/e2e/run.sh || status=1
+step "end to end through a real Postfix on 127.0.0.1"
+bash tests/e2e/run.sh 2>&1 | tee "$out/e2e.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/e2e.log"
 
 echo
-[ $status -eq 0 ] && echo "run-all: every test passed" || echo "run-all: FAILURES above"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] || { status=1; echo "run-all: FAILURES above"; }
+echo "$passed passed, $failed failed"
 exit $status

@@ -15,7 +15,7 @@
 #
 # Environment knobs (all optional):
 #   SG_MILTER_BIN     milter binary       (default: <repo>/milter/safeguard-milter)
-#   SG_MILTER_SOCKET  unix | inet          (default: unix)
+#   SG_MILTER_SOCKET  unix | local | inet  (default: unix)
 #   SG_MILTER_USER    passed as -u USER to the milter (default: none)
 #   SG_KEEP=1         keep the temp directory
 #   SG_KEEP_ON_FAIL=1 keep the temp directory when the test fails
@@ -105,10 +105,11 @@ sg_free_port() {
 }
 
 sg_require_tools() {
-    local missing="" t
+    local missing="" t path
     [ "$(id -u)" = 0 ] || { echo "e2e: must run as root (Postfix master needs it)" >&2; exit 1; }
-    for t in postfix postconf postqueue postsuper swaks smtp-sink smtp-source timeout; do
-        if ! command -v "$t" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$t" ]; then
+    for t in postfix postconf postqueue postsuper sendmail swaks smtp-sink smtp-source timeout; do
+        path=$(PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH" command -v "$t" 2>/dev/null) || path=""
+        if [ -z "$path" ] || [ ! -f "$path" ] || [ ! -x "$path" ]; then
             missing="$missing $t"
         fi
     done
@@ -161,19 +162,24 @@ sg_init() {
         unix)
             SG_MILTER_SPEC="unix:$SG_T/run/milter.sock"
             SG_POSTFIX_MILTER="unix:$SG_T/run/milter.sock" ;;
+        local)
+            SG_MILTER_SPEC="local:$SG_T/run/milter.sock"
+            SG_POSTFIX_MILTER="unix:$SG_T/run/milter.sock" ;;
         inet)
             local mp
             mp=$(sg_free_port) || sg_die "no free port"
             SG_MILTER_SPEC="inet:$mp@127.0.0.1"
             SG_POSTFIX_MILTER="inet:127.0.0.1:$mp" ;;
-        *) sg_die "SG_MILTER_SOCKET must be unix or inet" ;;
+        *) sg_die "SG_MILTER_SOCKET must be unix, local or inet" ;;
     esac
     if [ -n "$SG_MILTER_USER" ]; then
         chown "$SG_MILTER_USER" "$SG_T/run"
     fi
 
-    # Postfix' own commands read the default main.cf first; on a machine
-    # installed with "No configuration" there is none.
+    # A machine installed with debconf "No configuration" has no default
+    # main.cf.  Run as root, every Postfix command used here works without
+    # one (checked with Postfix 3.7), but create a minimal, harmless one so
+    # that nothing trips over its absence; it is removed on exit.
     if [ ! -e /etc/postfix/main.cf ]; then
         printf '%s\n' '# created by safeguard-milter tests/e2e/lib.sh; removed on exit' \
             'compatibility_level = 3.6' 'inet_interfaces = loopback-only' \
@@ -280,6 +286,9 @@ sg_cleanup() {
     sg_milter_stop >/dev/null 2>&1 || true
     sg_postfix_stop >/dev/null 2>&1 || true
     sg_sink_stop >/dev/null 2>&1 || true
+    # any other background job a test left running (smtp-source, swaks)
+    local j
+    for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     if [ "$SG_CREATED_MAINCF" = 1 ]; then
         rm -f /etc/postfix/main.cf
     fi
@@ -453,7 +462,8 @@ _SG_STALE_SOCK_ID=none
 _sg_milter_ready() {
     sg_milter_alive || return 2
     case "$SG_MILTER_SPEC" in
-        unix:*) local s=${SG_MILTER_SPEC#unix:}
+        unix:*|local:*)
+                local s=${SG_MILTER_SPEC#*:}
                 [ -S "$s" ] && [ "$(_sg_file_id "$s")" != "$_SG_STALE_SOCK_ID" ] ;;
         inet:*) local p=${SG_MILTER_SPEC#inet:}; sg_port_in_use "${p%@*}" ;;
     esac
@@ -473,7 +483,7 @@ sg_milter_start() {
     # NOT removed: the milter must cope with it on restart.
     _SG_STALE_SOCK_ID=none
     case "$SG_MILTER_SPEC" in
-        unix:*) [ -e "${SG_MILTER_SPEC#unix:}" ] && _SG_STALE_SOCK_ID=$(_sg_file_id "${SG_MILTER_SPEC#unix:}") ;;
+        unix:*|local:*) [ -e "${SG_MILTER_SPEC#*:}" ] && _SG_STALE_SOCK_ID=$(_sg_file_id "${SG_MILTER_SPEC#*:}") ;;
     esac
     printf '=== %s starting milter: %s %s\n' "$(date '+%T')" "$SG_MILTER_BIN" "${args[*]} $*" >>"$SG_MILTER_LOG"
     sg_log "starting milter $SG_MILTER_BIN ${args[*]} $*"
@@ -494,8 +504,8 @@ sg_milter_start() {
     # Postfix's smtpd/cleanup run as user postfix and must be able to
     # connect to a unix socket that a root-run milter created.
     case "$SG_MILTER_SPEC" in
-        unix:*)
-            local s=${SG_MILTER_SPEC#unix:}
+        unix:*|local:*)
+            local s=${SG_MILTER_SPEC#*:}
             chgrp postfix "$s" 2>/dev/null || true
             chmod g+rw "$s" 2>/dev/null || true ;;
     esac

@@ -24,6 +24,13 @@ else
     tests=(tests/e2e/t-*.sh)
 fi
 
+# Missing packages or not root: say so once, count every test as failed.
+if ! req=$(bash -c '. tests/e2e/lib.sh && sg_require_tools' 2>&1); then
+    printf '%s\n' "$req" >&2
+    echo "${#tests[@]} test(s) not run"
+    echo "0 passed, ${#tests[@]} failed"
+    exit 1
+fi
 if [ ! -x milter/safeguard-milter ]; then
     echo "e2e: milter/safeguard-milter is not built (run contrib/build.sh first); the tests will fail" >&2
 fi

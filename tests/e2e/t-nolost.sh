@@ -138,8 +138,10 @@ src_running accept2 || sg_fail "phase 2: smtp-source finished before the kill (t
 sg_milter_kill9
 sg_ok "phase 2: milter killed with SIGKILL while smtp-source was running"
 
-# while it is down: SMTP gets 451, sendmail submissions wait in the maildrop
-sleep 1
+# while it is down: SMTP gets 451, sendmail submissions wait in the maildrop.
+# Once the queue has drained, qmgr has logged everything accepted before the
+# kill; from then on nothing may be accepted until the restart.
+sg_wait_queue_empty 30 || sg_fail "phase 2: queue did not drain after the kill"
 before=$(n_acc)
 sg_swaks down-probe --from "$FROM" --to "$TO" --header "Subject: probe" --body "lunch on Friday?"
 sg_assert_match "phase 2: milter down -> client gets 451 4.7.1" '^<\*\* +451[- ]4\.7\.1' \
