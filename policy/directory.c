@@ -140,7 +140,9 @@ static void add_person(struct reader *r)
             continue;
         }
         p->personal = sg_strv_push(p->personal, a);
-        g_hash_table_replace(r->d->personal_addr, a, p);
+        free(a);
+        /* The key is the person's own copy: freed with the person. */
+        g_hash_table_replace(r->d->personal_addr, p->personal[sg_strv_len(p->personal) - 1], p);
     }
     free(list);
     g_hash_table_insert(r->d->school_addr, p->email, p);
