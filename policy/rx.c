@@ -4,6 +4,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "sg_text.h"
@@ -13,6 +14,34 @@
 struct sg_rx {
     pcre2_code *code;
 };
+
+/* Match data per thread (only the whole-match offsets are read, so one
+ * small block serves every pattern), one shared read-only match context. */
+static pthread_key_t md_key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pcre2_match_context *match_ctx;
+
+static void md_free(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+static void rx_setup(void)
+{
+    pthread_key_create(&md_key, md_free);
+    match_ctx = pcre2_match_context_create(NULL);
+    if (match_ctx)
+        pcre2_set_match_limit(match_ctx, SG_RX_MATCH_LIMIT);
+}
+
+static pcre2_match_data *thread_match_data(void)
+{
+    pthread_once(&once, rx_setup);
+    pcre2_match_data *md = pthread_getspecific(md_key);
+    if (!md && (md = pcre2_match_data_create(16, NULL)))
+        pthread_setspecific(md_key, md);
+    return md;
+}
 
 struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *erroff)
 {
@@ -38,18 +67,14 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
 int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
                int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
 {
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(rx->code, NULL);
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    if (!md || !mc) {
-        pcre2_match_data_free(md);
-        pcre2_match_context_free(mc);
+    pcre2_match_data *md = thread_match_data();
+    if (!md || !match_ctx)
         return -1;
-    }
-    pcre2_set_match_limit(mc, SG_RX_MATCH_LIMIT);
     int result = 0;
     PCRE2_SIZE start = 0;
     while (start <= len) {
-        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, md, mc);
+        /* rc 0: matched, more groups than the ovector holds; group 0 is set. */
+        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, md, match_ctx);
         if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
             break;
         if (rc < 0) {
@@ -61,8 +86,6 @@ int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
             break;
         start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
     }
-    pcre2_match_data_free(md);
-    pcre2_match_context_free(mc);
     return result;
 }
 
