@@ -94,10 +94,13 @@ sg_port_in_use() {
 }
 
 # sg_free_port: print a TCP port on 127.0.0.1 that nothing listens on.
+# Ports come from below the kernel's ephemeral range (32768-60999 on
+# Debian), so an outgoing connection (Postfix's own smtp client, say)
+# cannot take the port between this check and the bind.
 sg_free_port() {
     local p i
     for i in $(seq 1 200); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
         : "$i"
         if ! sg_port_in_use "$p"; then echo "$p"; return 0; fi
     done
