@@ -3,7 +3,8 @@
 #
 # Starts the built milter on a private unix socket with tests/milter/policy.yaml
 # (a frozen copy of the example policy the scripts' expectations are built on),
-# runs every tests/milter/t-*.lua through miltertest (one message each),
+# runs every tests/milter/t-*.lua through miltertest (one message each;
+# they load their shared code, common.lua, from $SG_MILTER_DIR),
 # then checks the milter's log and that SIGTERM stops it within 5 seconds.
 #
 # Usable as an automake test (TESTS += tests/milter/run.sh; the Makefile
@@ -133,7 +134,7 @@ for script in "${scripts[@]}"; do
     qid=$(printf 'MT%02d%s' "$n" "$(printf '%s' "${name#t-}" | LC_ALL=C tr -cd '[:alnum:]' | LC_ALL=C tr '[:lower:]' '[:upper:]')")
     qids+=("$qid")
     out=$tmp/$name.out
-    SG_SOCKET=$sock SG_LOG=$log SG_QID=$qid \
+    SG_MILTER_DIR=$testdir SG_SOCKET=$sock SG_LOG=$log SG_QID=$qid \
         "${timeout_cmd[@]}" "$miltertest" -s "$script" >"$out" 2>&1
     rc=$?
     if [ "$rc" -eq 0 ]; then
