@@ -11,7 +11,7 @@ pkgs=(
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
   postfix swaks miltertest jq procps
 )
-[ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd bc)
+[ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang bc)
 
 # Postfix must not ask questions or take over port 25: the tests and the
 # demo run their own throwaway instance.

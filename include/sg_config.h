@@ -42,6 +42,9 @@ bool sg_cfg_size(struct sg_cfg *cfg, yaml_node_t *node, size_t min, size_t max, 
 char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
                       yaml_node_t ***nodes);
 
+/* True (and an error reported) when pair's key already appeared in map. */
+bool sg_cfg_duplicate_key(struct sg_cfg *cfg, yaml_node_t *map, yaml_node_pair_t *pair);
+
 /* Typed key tables: one row per key, one generic walker. */
 enum sg_cfg_type { SG_CFG_STR, SG_CFG_STRLIST, SG_CFG_BOOL, SG_CFG_SIZE, SG_CFG_ACTION, SG_CFG_CUSTOM };
 

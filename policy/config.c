@@ -219,6 +219,23 @@ static void set_field(struct sg_cfg *cfg, const struct sg_cfg_key *k, yaml_node_
     }
 }
 
+bool sg_cfg_duplicate_key(struct sg_cfg *cfg, yaml_node_t *map, yaml_node_pair_t *pair)
+{
+    /* libyaml keeps both; a second value silently winning is a trap. */
+    yaml_node_t *key = sg_cfg_node(cfg, pair->key);
+    if (!key || key->type != YAML_SCALAR_NODE)
+        return false;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
+        yaml_node_t *k = sg_cfg_node(cfg, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, (char *)key->data.scalar.value)) {
+            sg_cfg_error(cfg, key, "duplicate key \"%s\" (first at line %lu)", (char *)key->data.scalar.value,
+                         (unsigned long)k->start_mark.line + 1);
+            return true;
+        }
+    }
+    return false;
+}
+
 void sg_cfg_apply_table(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
                         void *target, const char *section)
 {
@@ -234,7 +251,7 @@ void sg_cfg_apply_table(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cf
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *key = sg_cfg_node(cfg, p->key);
         const char *name = sg_cfg_scalar(cfg, key, "a key");
-        if (!name)
+        if (!name || sg_cfg_duplicate_key(cfg, map, p))
             continue;
         const struct sg_cfg_key *k;
         for (k = table; k->key && strcmp(k->key, name); k++)

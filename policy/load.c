@@ -182,7 +182,7 @@ static void parse_match(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
         yaml_node_t *key = sg_cfg_node(cfg, p->key);
         const char *name = sg_cfg_scalar(cfg, key, "a condition name");
-        if (!name)
+        if (!name || sg_cfg_duplicate_key(cfg, node, p))
             continue;
         const struct sg_detector *d = sg_detector_find(name);
         if (!d) {
@@ -215,7 +215,7 @@ static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
         yaml_node_t *key = sg_cfg_node(cfg, p->key);
         yaml_node_t *val = sg_cfg_node(cfg, p->value);
         const char *k = sg_cfg_scalar(cfg, key, "a key");
-        if (!k)
+        if (!k || sg_cfg_duplicate_key(cfg, node, p))
             continue;
         const char *s;
         if (!strcmp(k, "id")) {
@@ -403,7 +403,7 @@ static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p
         yaml_node_t *key = sg_cfg_node(cfg, pr->key);
         yaml_node_t *val = sg_cfg_node(cfg, pr->value);
         const char *k = sg_cfg_scalar(cfg, key, "a section name");
-        if (!k)
+        if (!k || sg_cfg_duplicate_key(cfg, root, pr))
             continue;
         if (!strcmp(k, "school"))
             school = val;

@@ -5,6 +5,7 @@
 #   noop-milter    Postfix + OpenDKIM in verify mode (a milter doing little)
 #   safeguard      Postfix + safeguard-milter with contrib/example-policy.yaml
 #   rspamd         Postfix + rspamd's milter proxy (when installed)
+#   mimedefang     Postfix + MIMEDefang with its default filter (when installed)
 # Each variant sends the same messages with smtp-source (20 sessions) and
 # waits until smtp-sink has all of them. Prints messages/second and the
 # ratio to Postfix alone; runs each variant three times and keeps the best,
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/e2e/lib.sh
 N=${1:-1000}
 S=${2:-20}
+bash contrib/install-deps.sh --bench >/dev/null || exit 1
 
 sg_init
 sg_sink_start
@@ -88,6 +90,15 @@ if command -v rspamd >/dev/null && [ -x tests/bench/rspamd.sh ]; then
         for kind in typical attach; do measure rspamd "$kind" "$SG_T/$kind.eml"; done
         bash tests/bench/rspamd.sh stop "$SG_T"
         variants+=(rspamd)
+    fi
+fi
+
+if command -v mimedefang >/dev/null; then
+    if mport=$(bash tests/bench/mimedefang.sh start "$SG_T"); then
+        set_milter "inet:127.0.0.1:$mport"
+        for kind in typical attach; do measure mimedefang "$kind" "$SG_T/$kind.eml"; done
+        bash tests/bench/mimedefang.sh stop "$SG_T"
+        variants+=(mimedefang)
     fi
 fi
 

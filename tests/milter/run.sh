@@ -144,6 +144,33 @@ for script in "${scripts[@]}"; do
     fi
 done
 
+# --- internal failure: tempfail, logged, never a silent accept ---------------
+# A second milter whose spool cannot spill (1 KB in memory, no such spill
+# folder) must answer 451 4.7.1 for a larger message and log the error.
+
+sock2=$tmp/tempfail.sock
+log2=$tmp/tempfail.log
+sed '/^ *spool_memory:/d' "$policy" >"$tmp/tempfail.yaml"
+if grep -q '^limits:' "$tmp/tempfail.yaml"; then
+    sed -i 's/^limits:/limits:\n  spool_memory: 1k/' "$tmp/tempfail.yaml"
+else
+    printf 'limits:\n  spool_memory: 1k\n' >>"$tmp/tempfail.yaml"
+fi
+"$milter" -f -e -c "$tmp/tempfail.yaml" -p "unix:$sock2" -T "$tmp/no-such-dir" 2>"$log2" &
+pid2=$!
+for _ in $(seq 1 100); do [ -S "$sock2" ] && break; sleep 0.1; done
+out=$tmp/x-tempfail.out
+SG_MILTER_DIR=$testdir SG_SOCKET=$sock2 SG_LOG=$log2 SG_QID=MTXTEMPFAIL \
+    "${timeout_cmd[@]}" "$miltertest" -s "$testdir/x-tempfail.lua" >"$out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'MTXTEMPFAIL: event=sg-[0-9a-f]* action=tempfail .*error="cannot spool' "$log2"; then
+    pass x-tempfail
+else
+    fail x-tempfail "miltertest exit status $rc$(echo; cat "$out"; echo; cat "$log2")"
+fi
+kill -TERM "$pid2" 2>/dev/null
+wait "$pid2" 2>/dev/null
+
 # --- the log: one action= line per message, no body text -------------------
 
 problems=""

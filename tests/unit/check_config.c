@@ -138,6 +138,15 @@ START_TEST(bad_recipient_class_and_size)
 }
 END_TEST
 
+START_TEST(bad_duplicate_key)
+{
+    expect_error("limits:\n  spool_memory: 1k\n  spool_memory: 2M\n" HEAD "  - id: r\n    category: offensive\n    match: {phrases: [x]}\n    action: reject\n    cite: c\n",
+                 3, 3, "duplicate key \"spool_memory\" (first at line 2)");
+    expect_error(HEAD "  - id: r\n    category: offensive\n    match: {phrases: [x]}\n    action: reject\n    action: accept\n    cite: c\n",
+                 10, 5, "duplicate key \"action\"");
+}
+END_TEST
+
 START_TEST(bad_missing_file)
 {
     char *errors = NULL;
@@ -180,6 +189,7 @@ Suite *sg_suite_config(void)
     tcase_add_test(tc, bad_missing_list_file);
     tcase_add_test(tc, bad_missing_cite_and_duplicate);
     tcase_add_test(tc, bad_recipient_class_and_size);
+    tcase_add_test(tc, bad_duplicate_key);
     tcase_add_test(tc, bad_missing_file);
     tcase_add_test(tc, classify_recipients);
     suite_add_tcase(s, tc);
