@@ -43,6 +43,7 @@ struct sg_detector {
     const char *key;             /* its key under a rule's match: */
     const char *doc;
     bool needs_text;
+    bool needs_attachments;      /* reads attachment bytes, not just names and types */
     /* Parse options; report errors with sg_cfg_error. NULL state = failed. */
     void *(*parse)(struct sg_cfg *cfg, yaml_node_t *node);
     /* Once per snapshot: register patterns with the shared matcher. */

@@ -34,7 +34,8 @@ struct sg_attachment {
     char *filename;             /* decoded (RFC 2231/2047), may be NULL */
     char *declared_type;        /* e.g. "image/png" */
     const char *sniffed_type;   /* "pdf", "png", "jpeg", ..., "unknown" */
-    size_t size;                /* decoded size in bytes */
+    size_t size;                /* decoded size in bytes (estimated when not decoded) */
+    bool size_estimated;        /* only the head was decoded (no rule needed more) */
     unsigned char *data;        /* decoded bytes, at most limits->max_attachment_keep */
     size_t data_len;
 };
@@ -53,6 +54,7 @@ struct sg_message_limits {
     size_t max_parts;
     size_t max_text_bytes;          /* decoded text kept for scanning */
     size_t max_attachment_keep;     /* decoded bytes kept per attachment */
+    bool decode_attachments;        /* some rule reads attachment bytes */
 };
 
 struct sg_message {

@@ -455,6 +455,8 @@ static void compile_all(struct sg_cfg *cfg, struct sg_policy *p)
             const struct sg_detector *d = r->conds[j].det;
             if (d->needs_text)
                 p->needs_text = true;
+            if (d->needs_attachments)
+                p->limits.msg.decode_attachments = true;
             if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
                 sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s failed to compile", r->id, d->key);
         }

@@ -34,6 +34,7 @@ void sg_message_default_limits(struct sg_message_limits *lim)
     lim->max_parts = 500;
     lim->max_text_bytes = 8u << 20;
     lim->max_attachment_keep = 4u << 20;
+    lim->decode_attachments = true;
 }
 
 struct walk {
@@ -98,7 +99,38 @@ static char *to_utf8(const char *bytes, size_t len, const char *charset, size_t 
     return out;
 }
 
-static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba)
+/* The first bytes of an attachment, decoded with GMime's own decoder,
+ * and its decoded size estimated from the encoded one: enough to name its
+ * type without decoding megabytes that no rule will read. */
+#define SG_SNIFF_BYTES 8192
+static GByteArray *part_head(GMimePart *part, size_t *size)
+{
+    GByteArray *ba = g_byte_array_new();
+    *size = 0;
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    GMimeStream *raw = content ? g_mime_data_wrapper_get_stream(content) : NULL;
+    if (!raw)
+        return ba;
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+    gint64 enclen = g_mime_stream_length(raw);
+    char in[SG_SNIFF_BYTES];
+    g_mime_stream_reset(raw);
+    ssize_t n = g_mime_stream_read(raw, in, sizeof(in));
+    g_mime_stream_reset(raw);
+    if (n > 0) {
+        GMimeEncoding state;
+        g_mime_encoding_init_decode(&state, enc);
+        g_byte_array_set_size(ba, (guint)g_mime_encoding_outlen(&state, (size_t)n));
+        size_t out = g_mime_encoding_step(&state, in, (size_t)n, (char *)ba->data);
+        g_byte_array_set_size(ba, (guint)out);
+        /* base64 carries 3 bytes in 4, plus a line break every 76. */
+        *size = enc == GMIME_CONTENT_ENCODING_BASE64 ? (size_t)(enclen > 0 ? enclen : 0) * 57 / 78
+                                                     : (size_t)(enclen > 0 ? enclen : 0);
+    }
+    return ba;
+}
+
+static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, size_t size, bool estimated)
 {
     struct sg_attachment a = {0};
     const char *name = g_mime_part_get_filename(GMIME_PART(obj));
@@ -106,7 +138,8 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba)
     char *mt = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj));
     a.declared_type = sg_xstrdup(mt ? mt : "application/octet-stream");
     g_free(mt);
-    a.size = ba->len;
+    a.size = size;
+    a.size_estimated = estimated;
     a.sniffed_type = ba->data ? sg_sniff_type(ba->data, ba->len, a.filename) : "unknown";
     a.data_len = ba->len < w->lim->max_attachment_keep ? ba->len : w->lim->max_attachment_keep;
     if (a.data_len) {
@@ -124,21 +157,25 @@ static void walk_leaf(struct walk *w, GMimeObject *obj)
     bool attachment = disp && g_mime_content_disposition_is_attachment(disp);
     bool plain = g_mime_content_type_is_type(ct, "text", "plain");
     bool html = g_mime_content_type_is_type(ct, "text", "html");
-    GByteArray *ba = part_bytes(GMIME_PART(obj));
-    if ((plain || html) && !attachment) {
+    bool text = (plain || html) && !attachment;
+    size_t size = 0;
+    GByteArray *ba = text || w->lim->decode_attachments ? part_bytes(GMIME_PART(obj))
+                                                       : part_head(GMIME_PART(obj), &size);
+    if (text) {
         size_t len;
-        char *text = to_utf8((const char *)ba->data, ba->len,
+        char *utf8 = to_utf8((const char *)ba->data, ba->len,
                              g_mime_content_type_get_parameter(ct, "charset"), &len);
         if (html) {
             size_t tlen;
-            char *t = sg_html_to_text(text, len, &tlen);
-            free(text);
-            text = t;
+            char *t = sg_html_to_text(utf8, len, &tlen);
+            free(utf8);
+            utf8 = t;
             len = tlen;
         }
-        add_text(w, text, len, html, false);
+        add_text(w, utf8, len, html, false);
     } else {
-        add_attachment(w, obj, ba);
+        bool estimated = !w->lim->decode_attachments;
+        add_attachment(w, obj, ba, estimated ? size : ba->len, estimated);
     }
     g_byte_array_unref(ba);
 }

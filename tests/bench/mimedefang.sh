@@ -12,11 +12,11 @@ case "$cmd" in
 start)
     rm -rf "$m" && mkdir -p "$m/spool" && chown defang:defang "$m/spool" && chmod 0750 "$m/spool"
     port=$(sg_free_port)
-    mimedefang-multiplexor -D -U defang -z "$m/spool" -s "$m/spool/mx.sock" -m 2 -x 10 \
+    mimedefang-multiplexor -D -U defang -z "$m/spool" -s "$m/spool/mx.sock" -m 10 -x 20 -w 0 -W 0 -q 100 -Q 60 \
         -f /usr/bin/mimedefang.pl >"$m/multiplexor.log" 2>&1 &
     echo $! >"$m/mx.pid"
     sg_wait_until 20 test -S "$m/spool/mx.sock" || { echo "mimedefang-multiplexor did not start" >&2; exit 1; }
-    mimedefang -D -U defang -z "$m/spool" -m "$m/spool/mx.sock" -p "inet:$port@127.0.0.1" >"$m/mimedefang.log" 2>&1 &
+    mimedefang -D -q -U defang -z "$m/spool" -m "$m/spool/mx.sock" -p "inet:$port@127.0.0.1" >"$m/mimedefang.log" 2>&1 &
     echo $! >"$m/md.pid"
     if sg_wait_until 20 sg_port_in_use "$port"; then
         echo "$port"

@@ -192,6 +192,35 @@ START_TEST(html_to_text_joins_inline)
 }
 END_TEST
 
+START_TEST(attachments_sniffed_without_full_decode)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/attachments.eml", sg_test_data("mime"));
+    size_t len;
+    char *raw = slurp(path, &len);
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
+    char err[256];
+    struct sg_message *full = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
+    lim.decode_attachments = false;
+    struct sg_message *head = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
+    free(raw);
+    ck_assert_ptr_nonnull(full);
+    ck_assert_ptr_nonnull(head);
+    ck_assert_uint_eq(full->natts, head->natts);
+    for (size_t i = 0; i < full->natts; i++) {
+        ck_assert_str_eq(full->atts[i].sniffed_type, head->atts[i].sniffed_type);
+        ck_assert(!full->atts[i].size_estimated);
+        ck_assert(head->atts[i].size_estimated);
+        /* The estimate is within a line's worth of base64 of the truth. */
+        ck_assert_msg(head->atts[i].size + 64 >= full->atts[i].size && head->atts[i].size <= full->atts[i].size + 64,
+                      "%s: estimated %zu, real %zu", full->atts[i].filename, head->atts[i].size, full->atts[i].size);
+    }
+    sg_message_free(full);
+    sg_message_free(head);
+}
+END_TEST
+
 START_TEST(sniff_types)
 {
     ck_assert_str_eq(sg_sniff_type((const unsigned char *)"%PDF-1.7", 8, NULL), "pdf");
@@ -211,6 +240,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, depth_limit_is_flagged);
     tcase_add_test(tc, size_and_part_limits_are_flagged);
     tcase_add_test(tc, html_to_text_joins_inline);
+    tcase_add_test(tc, attachments_sniffed_without_full_decode);
     tcase_add_test(tc, sniff_types);
     suite_add_tcase(s, tc);
     return s;
