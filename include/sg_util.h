@@ -32,6 +32,8 @@ char *sg_xstrndup(const char *s, size_t n);
 size_t sg_strv_len(char *const *v);
 char **sg_strv_push(char **v, const char *s);   /* copies s */
 void sg_strv_free(char **v);
+/* A new list of fn(item) for each item; frees the old list. */
+char **sg_strv_map(char **v, char *(*fn)(const char *));
 
 /* Lower-cased copy of an address's domain, without a trailing dot. */
 char *sg_addr_domain(const char *addr);

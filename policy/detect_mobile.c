@@ -26,17 +26,10 @@ static void *mobile_parse(struct sg_cfg *cfg, yaml_node_t *node)
     if (!sg_detector_enabled(cfg, node, "mobile"))
         return NULL;
     struct mobile *m = sg_xcalloc(1, sizeof(*m));
-    char **allow;
     const char *names[] = {"allow", NULL};
-    char ***outs[] = {&allow};
+    char ***outs[] = {&m->allow};
     sg_detector_options(cfg, node, "mobile", names, outs);
-    m->allow = sg_xcalloc(1, sizeof(char *));
-    for (size_t i = 0; allow[i]; i++) {
-        char *d = sg_phone_national(allow[i]);
-        m->allow = sg_strv_push(m->allow, d);
-        free(d);
-    }
-    sg_strv_free(allow);
+    m->allow = sg_strv_map(m->allow, sg_phone_national);
     char err[256];
     m->rx = sg_rx_new(mobile_pattern, err, sizeof(err), NULL);
     if (!m->rx)

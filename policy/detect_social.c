@@ -38,17 +38,10 @@ static void *social_parse(struct sg_cfg *cfg, yaml_node_t *node)
     if (!sg_detector_enabled(cfg, node, "social"))
         return NULL;
     struct social *s = sg_xcalloc(1, sizeof(*s));
-    char **allow;
     const char *names[] = {"allow", NULL};
-    char ***outs[] = {&allow};
+    char ***outs[] = {&s->allow};
     sg_detector_options(cfg, node, "social", names, outs);
-    s->allow = sg_xcalloc(1, sizeof(char *));
-    for (size_t i = 0; allow[i]; i++) {
-        char *k = sg_url_key(allow[i]);
-        s->allow = sg_strv_push(s->allow, k);
-        free(k);
-    }
-    sg_strv_free(allow);
+    s->allow = sg_strv_map(s->allow, sg_url_key);
     char err[256];
     if (!(s->url = sg_rx_new(url_pattern, err, sizeof(err), NULL)))
         sg_cfg_error(cfg, node, "internal social link pattern: %s", err);

@@ -44,15 +44,8 @@ static void parse_phone_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 
 static void parse_url_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
-    char **raw = sg_cfg_strlist(cfg, node, "official_social", NULL), **out = sg_xcalloc(1, sizeof(char *));
-    for (size_t i = 0; raw[i]; i++) {
-        char *k = sg_url_key(raw[i]);
-        out = sg_strv_push(out, k);
-        free(k);
-    }
-    sg_strv_free(raw);
     sg_strv_free(*(char ***)field);
-    *(char ***)field = out;
+    *(char ***)field = sg_strv_map(sg_cfg_strlist(cfg, node, "official_social", NULL), sg_url_key);
 }
 
 static void parse_rcpt_mode(struct sg_cfg *cfg, yaml_node_t *node, void *field)

@@ -138,6 +138,15 @@ void sg_strv_free(char **v)
     free(v);
 }
 
+char **sg_strv_map(char **v, char *(*fn)(const char *))
+{
+    char **out = sg_xcalloc(sg_strv_len(v) + 1, sizeof(*out));
+    for (size_t i = 0; v && v[i]; i++)
+        out[i] = fn(v[i]);
+    sg_strv_free(v);
+    return out;
+}
+
 char *sg_addr_normalise(const char *addr)
 {
     if (!addr)

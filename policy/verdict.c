@@ -55,18 +55,27 @@ void sg_verdict_fail(struct sg_verdict *v, const char *fmt, ...)
         v->error = sg_xstrdup(msg);
 }
 
-void sg_verdict_categories(const struct sg_verdict *v, struct sg_buf *out)
+/* The categories of the hits, each once, in order of first hit. */
+static size_t unique_categories(const struct sg_verdict *v, enum sg_category *cats)
 {
     unsigned seen = 0;
-    size_t start = out->len;
+    size_t n = 0;
     for (size_t i = 0; i < v->nhits; i++) {
         unsigned bit = 1u << v->hits[i].rule->category;
-        if (seen & bit)
-            continue;
+        if (!(seen & bit))
+            cats[n++] = v->hits[i].rule->category;
         seen |= bit;
-        sg_buf_printf(out, "%s%s", out->len > start ? "," : "", sg_category_name(v->hits[i].rule->category));
     }
-    if (out->len == start)
+    return n;
+}
+
+void sg_verdict_categories(const struct sg_verdict *v, struct sg_buf *out)
+{
+    enum sg_category cats[SG_CAT_COUNT];
+    size_t n = unique_categories(v, cats);
+    for (size_t i = 0; i < n; i++)
+        sg_buf_printf(out, "%s%s", i ? "," : "", sg_category_name(cats[i]));
+    if (!n)
         sg_buf_puts(out, "-");
 }
 
@@ -79,6 +88,22 @@ void sg_verdict_rules(const struct sg_verdict *v, struct sg_buf *out)
         sg_buf_puts(out, "-");
 }
 
+/* ["a","b"]: the recipients whose flag is set. */
+static void json_rcpts(struct sg_buf *out, const bool *on, size_t n, char *const *rcpts)
+{
+    sg_buf_puts(out, "[");
+    bool first = true;
+    for (size_t r = 0; r < n && rcpts && rcpts[r]; r++) {
+        if (!on[r])
+            continue;
+        if (!first)
+            sg_buf_puts(out, ",");
+        first = false;
+        sg_json_string(out, rcpts[r]);
+    }
+    sg_buf_puts(out, "]");
+}
+
 void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *rcpts, struct sg_buf *out)
 {
     sg_buf_puts(out, "{\"file\":");
@@ -89,17 +114,12 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
     sg_json_string(out, v->event_id);
     sg_buf_printf(out, ",\"direction\":\"%s\"", v->inbound ? "inbound" : "outbound");
     sg_buf_puts(out, ",\"categories\":[");
-    unsigned seen = 0;
-    bool first = true;
-    for (size_t i = 0; i < v->nhits; i++) {
-        unsigned bit = 1u << v->hits[i].rule->category;
-        if (seen & bit)
-            continue;
-        seen |= bit;
-        if (!first)
+    enum sg_category cats[SG_CAT_COUNT];
+    size_t ncats = unique_categories(v, cats);
+    for (size_t i = 0; i < ncats; i++) {
+        if (i)
             sg_buf_puts(out, ",");
-        first = false;
-        sg_json_string(out, sg_category_name(v->hits[i].rule->category));
+        sg_json_string(out, sg_category_name(cats[i]));
     }
     sg_buf_puts(out, "],\"rules\":[");
     for (size_t i = 0; i < v->nhits; i++) {
@@ -112,33 +132,16 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
         sg_json_string(out, sg_action_name(h->rule->action));
         sg_buf_puts(out, ",\"cite\":");
         sg_json_string(out, h->rule->cite);
-        sg_buf_puts(out, ",\"recipients\":[");
-        bool rf = true;
-        for (size_t r = 0; r < h->nrcpt && rcpts && rcpts[r]; r++) {
-            if (!h->rcpt_on[r])
-                continue;
-            if (!rf)
-                sg_buf_puts(out, ",");
-            rf = false;
-            sg_json_string(out, rcpts[r]);
-        }
-        sg_buf_puts(out, "],\"evidence\":");
+        sg_buf_puts(out, ",\"recipients\":");
+        json_rcpts(out, h->rcpt_on, h->nrcpt, rcpts);
+        sg_buf_puts(out, ",\"evidence\":");
         sg_json_string(out, h->evidence);
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, "]");
     if (v->nremoved) {
-        sg_buf_puts(out, ",\"removed\":[");
-        bool rf = true;
-        for (size_t r = 0; r < v->nrcpt && rcpts && rcpts[r]; r++) {
-            if (!v->removed[r])
-                continue;
-            if (!rf)
-                sg_buf_puts(out, ",");
-            rf = false;
-            sg_json_string(out, rcpts[r]);
-        }
-        sg_buf_puts(out, "]");
+        sg_buf_puts(out, ",\"removed\":");
+        json_rcpts(out, v->removed, v->nrcpt, rcpts);
     }
     if (v->limits_hit)
         sg_buf_printf(out, ",\"limits\":%u", v->limits_hit);

@@ -84,20 +84,28 @@ static void check_attachment(const struct sg_message *m, const char *spec, const
 
 static char **fixtures;
 
-START_TEST(fixture)
+/* Parses tests/data/mime/NAME.eml under lim (default limits when NULL). */
+static struct sg_message *parse_fixture(const char *name, const struct sg_message_limits *lim)
 {
-    const char *name = fixtures[_i];
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s.eml", sg_test_data("mime"), name);
     size_t len;
     char *raw = slurp(path, &len);
-    struct sg_message_limits lim;
-    sg_message_default_limits(&lim);
+    struct sg_message_limits def;
+    sg_message_default_limits(&def);
     char err[256];
-    struct sg_message *m = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
+    struct sg_message *m = sg_message_parse_mem(raw, len, lim ? lim : &def, err, sizeof(err));
     free(raw);
     ck_assert_msg(m != NULL, "%s: parse failed: %s", name, err);
+    return m;
+}
+
+START_TEST(fixture)
+{
+    const char *name = fixtures[_i];
+    struct sg_message *m = parse_fixture(name, NULL);
     size_t nparts;
+    char path[4096];
     char *text = all_text(m, &nparts);
 
     snprintf(path, sizeof(path), "%s/%s.expect", sg_test_data("mime"), name);
@@ -133,23 +141,15 @@ END_TEST
 
 START_TEST(depth_limit_is_flagged)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/deep-nesting.eml", sg_test_data("mime"));
-    size_t len;
-    char *raw = slurp(path, &len);
-    struct sg_message_limits lim;
-    sg_message_default_limits(&lim);
-    char err[256];
-    struct sg_message *m = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
-    ck_assert_ptr_nonnull(m);
+    struct sg_message *m = parse_fixture("deep-nesting", NULL);
     ck_assert(m->limits_hit & SG_LIMIT_DEPTH);
     sg_message_free(m);
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
     lim.max_depth = 64;
-    m = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
-    ck_assert_ptr_nonnull(m);
+    m = parse_fixture("deep-nesting", &lim);
     ck_assert(!(m->limits_hit & SG_LIMIT_DEPTH));
     sg_message_free(m);
-    free(raw);
 }
 END_TEST
 
@@ -194,19 +194,11 @@ END_TEST
 
 START_TEST(attachments_sniffed_without_full_decode)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/attachments.eml", sg_test_data("mime"));
-    size_t len;
-    char *raw = slurp(path, &len);
+    struct sg_message *full = parse_fixture("attachments", NULL);
     struct sg_message_limits lim;
     sg_message_default_limits(&lim);
-    char err[256];
-    struct sg_message *full = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
     lim.decode_attachments = false;
-    struct sg_message *head = sg_message_parse_mem(raw, len, &lim, err, sizeof(err));
-    free(raw);
-    ck_assert_ptr_nonnull(full);
-    ck_assert_ptr_nonnull(head);
+    struct sg_message *head = parse_fixture("attachments", &lim);
     ck_assert_uint_eq(full->natts, head->natts);
     for (size_t i = 0; i < full->natts; i++) {
         ck_assert_str_eq(full->atts[i].sniffed_type, head->atts[i].sniffed_type);
