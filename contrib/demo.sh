@@ -11,7 +11,7 @@
 #
 # Needs: root, a built milter/safeguard-milter (contrib/build.sh), and the
 # postfix and swaks packages (contrib/install-deps.sh).
-# Exit status: 0 if all four messages got the expected verdict.
+# Exit status: 0 if all six messages got the expected verdict.
 #   SG_KEEP=1 contrib/demo.sh   keeps the temp directory for a look around.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -77,6 +77,10 @@ demo_send 3 quarantine someone@example.net    "Plan for Jamie" \
     "Attached is the child protection plan for Jamie Smith (Year 8)."
 demo_send 4 reject     friend@example.com     "Cover rota" \
     "What the fuck is going on with the cover rota?"
+demo_send 5 quarantine amy.pupil@pupils.northfield.sch.uk "Revision" \
+    "Hi Amy, text me on 07700 900123 if you get stuck with the revision tonight."
+demo_send 6 quarantine amy.p2011@gmail.com   "Homework" \
+    "Hi Amy, here is the homework sheet you missed."
 
 # let Postfix deliver what it accepted
 sg_wait_queue_empty 60 || echo "${Y}(warning: the queue had not drained after 60s)${N}"
@@ -143,7 +147,7 @@ report() {
     esac
 }
 
-for n in 1 2 3 4; do report "$n"; done
+for n in 1 2 3 4 5 6; do report "$n"; done
 
 title "The hold queue (quarantined mail waiting for the DSL)"
 echo "  \$ postqueue -c $SG_CONF -p"
@@ -164,11 +168,11 @@ grep -aE 'milter-(hold|reject)|warning: .*[Mm]ilter' "$SG_MAILLOG" \
 
 echo
 hr
-if [ "$expected_ok" = 4 ]; then
-    echo "${G}${B}All four messages got the expected verdict.${N}"
+if [ "$expected_ok" = 6 ]; then
+    echo "${G}${B}All six messages got the expected verdict.${N}"
     rc=0
 else
-    echo "${R}${B}$expected_ok of 4 messages got the expected verdict.${N}"
+    echo "${R}${B}$expected_ok of 6 messages got the expected verdict.${N}"
     rc=1
 fi
 echo "Cleaning up the throwaway Postfix, milter and smtp-sink."
