@@ -16,6 +16,7 @@
 #include "sg_policy.h"
 
 struct sg_matcher;
+struct sg_rx;
 
 /* What a detector sees of one message. */
 struct sg_scan {
@@ -60,6 +61,10 @@ bool sg_detector_enabled(struct sg_cfg *cfg, yaml_node_t *node, const char *key)
  * names[] and outs[] are parallel, NULL-terminated. */
 void sg_detector_options(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
                          const char *const *names, char ***const *outs);
+/* Compiles a detector's built-in pattern list into out (at most max);
+ * returns how many compiled. A failure is reported as an error at node. */
+size_t sg_detector_patterns(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
+                            const char *const *patterns, struct sg_rx **out, size_t max);
 /* True when addr's domain is a staff, pupil or trust domain. */
 bool sg_detector_school_domain(const struct sg_policy *p, const char *domain);
 

@@ -149,6 +149,9 @@ void sg_policy_unref(struct sg_policy *p);
 
 /* Recipient classification by directory first, then domain lists. */
 enum sg_rclass sg_policy_classify(const struct sg_policy *p, const char *addr);
+/* The same, also naming the directory entry found (NULL when none). */
+enum sg_rclass sg_policy_classify_person(const struct sg_policy *p, const char *addr,
+                                         const struct sg_person **who);
 /* The contact window for a pupil (their school's, else the default). */
 const struct sg_hours *sg_policy_hours_for(const struct sg_policy *p, const struct sg_person *pupil);
 /* Every file the snapshot was built from, for change detection. */

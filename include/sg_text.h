@@ -44,5 +44,11 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
 int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
                int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
 void sg_rx_free(struct sg_rx *rx);
+/* sg_rx_each over n patterns in turn, stopping at the first non-zero. */
+int sg_rx_each_of(struct sg_rx *const *rx, size_t n, const char *text, size_t len,
+                  int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
+/* Appends label "matched words" to b, cut to at most max bytes on a
+ * character edge: evidence quotes a few words, never a sentence. */
+void sg_evidence_quote(struct sg_buf *b, const char *label, const char *m, size_t len, size_t max);
 
 #endif

@@ -30,34 +30,20 @@ static void *msg_parse(struct sg_cfg *cfg, yaml_node_t *node)
     if (!sg_detector_enabled(cfg, node, "messaging"))
         return NULL;
     struct messaging *m = sg_xcalloc(1, sizeof(*m));
-    for (size_t i = 0; patterns[i] && m->n < 8; i++) {
-        char err[256];
-        struct sg_rx *rx = sg_rx_new(patterns[i], err, sizeof(err), NULL);
-        if (!rx)
-            sg_cfg_error(cfg, node, "internal messaging pattern %zu: %s", i + 1, err);
-        else
-            m->rx[m->n++] = rx;
-    }
+    m->n = sg_detector_patterns(cfg, node, "messaging", patterns, m->rx, 8);
     return m;
 }
 
 static int on_match(const char *s, size_t len, void *ctx)
 {
-    if (len > 50)
-        len = 50;
-    sg_buf_printf(ctx, "messaging invitation \"%.*s\"", (int)len, s);
+    sg_evidence_quote(ctx, "messaging invitation", s, len, 50);
     return 1;
 }
 
 static int msg_scan(const void *state, const struct sg_scan *scan, struct sg_finding *out)
 {
     const struct messaging *m = state;
-    for (size_t i = 0; i < m->n; i++) {
-        int rc = sg_rx_each(m->rx[i], scan->text, scan->text_len, on_match, &out->evidence);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return sg_rx_each_of(m->rx, m->n, scan->text, scan->text_len, on_match, &out->evidence);
 }
 
 static void msg_free(void *state)

@@ -6,6 +6,7 @@
  *
  * A bad pattern is reported at its own line:col plus pcre2's offset.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sg_detector.h"
@@ -46,12 +47,9 @@ struct first {
 static int record(const char *m, size_t len, void *ctx)
 {
     struct first *f = ctx;
-    /* Evidence is the matched words only, cut short on a character edge. */
-    if (len > 60)
-        len = 60;
-    while (len && ((unsigned char)m[len] & 0xC0) == 0x80)
-        len--;
-    sg_buf_printf(f->ev, "pattern %zu \"%.*s\"", f->index + 1, (int)len, m);
+    char label[32];
+    snprintf(label, sizeof(label), "pattern %zu", f->index + 1);
+    sg_evidence_quote(f->ev, label, m, len, 60);
     return 1;
 }
 

@@ -45,13 +45,7 @@ static void *social_parse(struct sg_cfg *cfg, yaml_node_t *node)
     char err[256];
     if (!(s->url = sg_rx_new(url_pattern, err, sizeof(err), NULL)))
         sg_cfg_error(cfg, node, "internal social link pattern: %s", err);
-    for (size_t i = 0; phrase_patterns[i] && s->nphrases < 8; i++) {
-        struct sg_rx *rx = sg_rx_new(phrase_patterns[i], err, sizeof(err), NULL);
-        if (!rx)
-            sg_cfg_error(cfg, node, "internal social pattern %zu: %s", i + 1, err);
-        else
-            s->phrases[s->nphrases++] = rx;
-    }
+    s->nphrases = sg_detector_patterns(cfg, node, "social", phrase_patterns, s->phrases, 8);
     return s;
 }
 
@@ -94,9 +88,7 @@ static int on_url(const char *m, size_t len, void *ctx_)
 static int on_phrase(const char *m, size_t len, void *ctx_)
 {
     struct social_ctx *ctx = ctx_;
-    if (len > 50)
-        len = 50;
-    sg_buf_printf(ctx->ev, "social media invitation \"%.*s\"", (int)len, m);
+    sg_evidence_quote(ctx->ev, "social media invitation", m, len, 50);
     return 1;
 }
 
@@ -105,9 +97,7 @@ static int social_scan(const void *state, const struct sg_scan *scan, struct sg_
     const struct social *s = state;
     struct social_ctx ctx = {s, scan->policy, &out->evidence};
     int rc = s->url ? sg_rx_each(s->url, scan->text, scan->text_len, on_url, &ctx) : 0;
-    for (size_t i = 0; !rc && i < s->nphrases; i++)
-        rc = sg_rx_each(s->phrases[i], scan->text, scan->text_len, on_phrase, &ctx);
-    return rc;
+    return rc ? rc : sg_rx_each_of(s->phrases, s->nphrases, scan->text, scan->text_len, on_phrase, &ctx);
 }
 
 static void social_free(void *state)

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_text.h"
 
 extern const struct sg_detector sg_detect_phrases;
 extern const struct sg_detector sg_detect_regex;
@@ -65,6 +66,21 @@ void sg_detector_options(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
         sg_strv_free(*outs[i]);
         *outs[i] = sg_cfg_strlist(cfg, sg_cfg_node(cfg, p->value), name, NULL);
     }
+}
+
+size_t sg_detector_patterns(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
+                            const char *const *patterns, struct sg_rx **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; patterns[i] && n < max; i++) {
+        char err[256];
+        struct sg_rx *rx = sg_rx_new(patterns[i], err, sizeof(err), NULL);
+        if (!rx)
+            sg_cfg_error(cfg, node, "internal %s pattern %zu: %s", what, i + 1, err);
+        else
+            out[n++] = rx;
+    }
+    return n;
 }
 
 bool sg_detector_school_domain(const struct sg_policy *p, const char *domain)

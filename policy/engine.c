@@ -197,8 +197,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
     enum sg_rclass *rclass = sg_xcalloc(n ? n : 1, sizeof(*rclass));
     const struct sg_person **rcpt_person = sg_xcalloc(n ? n : 1, sizeof(*rcpt_person));
     for (size_t i = 0; i < n; i++) {
-        rclass[i] = sg_policy_classify(p, env->rcpts[i]);
-        rcpt_person[i] = sg_directory_lookup(p->directory, env->rcpts[i], NULL);
+        rclass[i] = sg_policy_classify_person(p, env->rcpts[i], &rcpt_person[i]);
     }
 
     struct sg_buf text = {0};

@@ -589,8 +589,16 @@ bool sg_domain_in_list(char *const *list, const char *domain)
 
 enum sg_rclass sg_policy_classify(const struct sg_policy *p, const char *addr)
 {
+    return sg_policy_classify_person(p, addr, NULL);
+}
+
+enum sg_rclass sg_policy_classify_person(const struct sg_policy *p, const char *addr,
+                                         const struct sg_person **found)
+{
     bool personal;
     const struct sg_person *who = sg_directory_lookup(p->directory, addr, &personal);
+    if (found)
+        *found = who;
     if (who && who->is_pupil)
         return personal ? SG_RCLASS_PUPIL_PERSONAL : SG_RCLASS_PUPIL;
     char *dom = sg_addr_domain(addr);

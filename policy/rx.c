@@ -96,3 +96,24 @@ void sg_rx_free(struct sg_rx *rx)
     pcre2_code_free(rx->code);
     free(rx);
 }
+
+int sg_rx_each_of(struct sg_rx *const *rx, size_t n, const char *text, size_t len,
+                  int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = sg_rx_each(rx[i], text, len, fn, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void sg_evidence_quote(struct sg_buf *b, const char *label, const char *m, size_t len, size_t max)
+{
+    if (len > max) {
+        len = max;
+        while (len && ((unsigned char)m[len] & 0xC0) == 0x80)
+            len--;
+    }
+    sg_buf_printf(b, "%s \"%.*s\"", label, (int)len, m);
+}

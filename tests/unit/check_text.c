@@ -37,6 +37,18 @@ START_TEST(normalise_folds_case_space_and_tricks)
 }
 END_TEST
 
+START_TEST(evidence_cut_on_character_edge)
+{
+    struct sg_buf b = {0};
+    sg_evidence_quote(&b, "phrase", "ab\xc3\xa9" "cd", 6, 3);      /* "abé..." cut inside é */
+    ck_assert_str_eq(b.data, "phrase \"ab\"");
+    b.len = 0;
+    sg_evidence_quote(&b, "phrase", "abc", 3, 50);
+    ck_assert_str_eq(b.data, "phrase \"abc\"");
+    sg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(matcher_word_boundaries)
 {
     struct sg_matcher *m = sg_matcher_new();
@@ -129,6 +141,7 @@ Suite *sg_suite_text(void)
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("text");
     tcase_add_test(tc, normalise_folds_case_space_and_tricks);
+    tcase_add_test(tc, evidence_cut_on_character_edge);
     tcase_add_test(tc, matcher_word_boundaries);
     tcase_add_test(tc, engine_scopes_rules_by_recipient_class);
     tcase_add_test(tc, engine_limit_never_clean_accept);
