@@ -46,7 +46,17 @@ enum sg_limit_flag {
     SG_LIMIT_PARTS = 1u << 1,
     SG_LIMIT_SIZE = 1u << 2,
     SG_LIMIT_TEXT = 1u << 3,
+    SG_LIMIT_HTML = 1u << 4,        /* the HTML parser gave up; the rest read by tag stripping */
+    SG_LIMIT_REGEX = 1u << 5,       /* a pcre2 match, depth or JIT stack limit */
+    SG_LIMIT_ATTACHMENT = 1u << 6,  /* attachment bytes cut at attachment_keep */
+    SG_LIMIT_TIME = 1u << 7,        /* the evaluation ran out of its time budget */
+    SG_LIMIT_MEMORY = 1u << 8,      /* the evaluation ran out of its memory budget */
+    SG_LIMIT_STRUCTURE = 1u << 9,   /* MIME structure unreadable; screened as raw text */
 };
+#define SG_LIMIT_ALL ((1u << 10) - 1)
+
+/* "depth,parts" for the set bits of an sg_limit_flag mask ("-" when none). */
+void sg_limit_names(unsigned bits, char *out, size_t outlen);
 
 struct sg_message_limits {
     size_t max_message_size;

@@ -119,6 +119,8 @@ struct sg_limits_cfg {
     size_t spool_memory;         /* bytes kept in memory before spilling */
     struct sg_message_limits msg;
     enum sg_action on_limit;
+    size_t worker_memory;        /* address space a worker may add for one message */
+    size_t eval_seconds;         /* wall time one evaluation may take */
 };
 
 struct sg_policy {

@@ -89,8 +89,11 @@ static void print_text(const char *file, const struct sg_verdict *v, char *const
     for (size_t r = 0; r < v->nrcpt && v->nremoved; r++)
         if (v->removed[r])
             printf("  recipient removed: %s\n", rcpts[r]);
-    if (v->limits_hit)
-        printf("  limits reached (0x%x): part of the message was not screened\n", v->limits_hit);
+    if (v->limits_hit) {
+        char names[160];
+        sg_limit_names(v->limits_hit, names, sizeof(names));
+        printf("  limits reached (%s): part of the message was not screened\n", names);
+    }
     if (v->error)
         printf("  internal error: %s\n", v->error);
 }

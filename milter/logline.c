@@ -60,11 +60,13 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
     field(&b, "msgid", msg ? msg->message_id : NULL);
     if (mc->env.auth_login)
         field(&b, "auth", mc->env.auth_login);
-    if (v->limits_hit)
-        sg_buf_printf(&b, " limits=%s%s%s%s", v->limits_hit & SG_LIMIT_SIZE ? "size," : "",
-                      v->limits_hit & SG_LIMIT_DEPTH ? "depth," : "",
-                      v->limits_hit & SG_LIMIT_PARTS ? "parts," : "",
-                      v->limits_hit & SG_LIMIT_TEXT ? "text," : "");
+    if (v->limits_hit) {
+        char names[160];
+        sg_limit_names(v->limits_hit, names, sizeof(names));
+        sg_buf_printf(&b, " limits=%s", names);
+        if (mc->policy->limits.on_limit == SG_ACTION_ACCEPT)
+            sg_buf_puts(&b, " unscreened=accepted(on_limit)");
+    }
     if (v->error)
         sg_buf_printf(&b, " error=\"%s\"", v->error);
     syslog(v->error ? LOG_ERR : LOG_INFO, "%s", b.data);

@@ -109,6 +109,8 @@ static const struct sg_cfg_key limits_keys[] = {
     {"max_text", SG_CFG_SIZE, MSGLIM(max_text_bytes), "8M", 1024, (size_t)1 << 30, "Most decoded text scanned.", NULL},
     {"attachment_keep", SG_CFG_SIZE, MSGLIM(max_attachment_keep), "4M", 0, (size_t)1 << 30, "Decoded bytes of each attachment kept for attachment rules.", NULL},
     {"on_limit", SG_CFG_ACTION, KEY(struct sg_limits_cfg, on_limit), "quarantine", 0, 0, "Action when a limit stops screening short.", NULL},
+    {"worker_memory", SG_CFG_SIZE, KEY(struct sg_limits_cfg, worker_memory), "1G", (size_t)64 << 20, (size_t)1 << 40, "Memory an evaluation worker may use for one message (RLIMIT_AS above its start); running out is a limit hit.", NULL},
+    {"eval_timeout", SG_CFG_SIZE, KEY(struct sg_limits_cfg, eval_seconds), "30", 1, 3600, "Seconds one message's evaluation may take in a worker; running out is a limit hit.", NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -344,3 +344,22 @@ void sg_envelope_clear(struct sg_envelope *e)
     free(e->queue_id);
     memset(e, 0, sizeof(*e));
 }
+
+void sg_limit_names(unsigned bits, char *out, size_t outlen)
+{
+    static const char *const names[] = {
+        "depth", "parts", "size", "text", "html", "regex", "attachment", "time", "memory", "structure",
+    };
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(bits & (1u << i)))
+            continue;
+        int n = snprintf(out + used, outlen - used, "%s%s", used ? "," : "", names[i]);
+        if (n < 0 || (size_t)n >= outlen - used)
+            break;
+        used += (size_t)n;
+    }
+    if (!used)
+        snprintf(out, outlen, "-");
+}

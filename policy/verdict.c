@@ -144,7 +144,11 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
         json_rcpts(out, v->removed, v->nrcpt, rcpts);
     }
     if (v->limits_hit)
-        sg_buf_printf(out, ",\"limits\":%u", v->limits_hit);
+    {
+        char names[160];
+        sg_limit_names(v->limits_hit, names, sizeof(names));
+        sg_buf_printf(out, ",\"limits\":%u,\"limit_names\":\"%s\"", v->limits_hit, names);
+    }
     if (v->error) {
         sg_buf_puts(out, ",\"error\":");
         sg_json_string(out, v->error);
