@@ -9,7 +9,8 @@ pkgs=(
   build-essential autoconf automake pkg-config
   libmilter-dev libyaml-dev libpcre2-dev check libgmime-3.0-dev libxml2-dev
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
-  postfix swaks miltertest jq procps
+  postfix swaks miltertest jq procps time
+  clang libclang-rt-14-dev
 )
 [ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang bc)
 
