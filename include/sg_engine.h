@@ -17,6 +17,10 @@
 void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env,
                         const struct sg_message *msg, struct sg_verdict *v);
 
+/* The answer for what went wrong: a limit hit raises the action to at
+ * least on_limit, an internal error makes it on_internal_error. */
+void sg_engine_settle(const struct sg_policy *p, struct sg_verdict *v);
+
 /* Is this staff mail leaving the school (so screened)? Decided from the
  * envelope alone, so the milter can wave inbound mail through at MAIL FROM. */
 bool sg_engine_outbound(const struct sg_policy *p, const struct sg_envelope *env);

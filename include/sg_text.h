@@ -44,6 +44,9 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
 int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
                int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
 void sg_rx_free(struct sg_rx *rx);
+/* Whether a match, depth or JIT stack budget ran out in this thread since
+ * the last call (and clears it): the engine makes that a limit hit. */
+bool sg_rx_limit_take(void);
 /* sg_rx_each over n patterns in turn, stopping at the first non-zero. */
 int sg_rx_each_of(struct sg_rx *const *rx, size_t n, const char *text, size_t len,
                   int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);

@@ -181,6 +181,16 @@ static void settle_by_removal(struct sg_verdict *v)
     }
 }
 
+void sg_engine_settle(const struct sg_policy *p, struct sg_verdict *v)
+{
+    /* A limit means part of the message went unread: never let that pass
+     * as a clean accept. */
+    if (v->limits_hit && p->limits.on_limit > v->action)
+        v->action = p->limits.on_limit;
+    if (v->error)
+        v->action = p->actions.on_internal_error;
+}
+
 void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env,
                         const struct sg_message *msg, struct sg_verdict *v)
 {
@@ -220,18 +230,16 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         .pattern_hits = hits, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
     };
+    sg_rx_limit_take();
     for (size_t i = 0; i < p->nrules && !v->error; i++)
         eval_rule(&p->rules[i], &scan, v);
+    if (sg_rx_limit_take())
+        v->limits_hit |= SG_LIMIT_REGEX;
     if (!v->error && p->actions.recipient_mode == SG_RCPT_REMOVE)
         settle_by_removal(v);
 
 out:
-    /* A limit means part of the message went unread: never let that pass
-     * as a clean accept. */
-    if (v->limits_hit && p->limits.on_limit > v->action)
-        v->action = p->limits.on_limit;
-    if (v->error)
-        v->action = p->actions.on_internal_error;
+    sg_engine_settle(p, v);
     free(hits);
     free(rclass);
     free(rcpt_person);

@@ -1,46 +1,84 @@
 /*
  * rx.c - the pcre2 side of matching: compile once with JIT, run with a
- * match budget so a pathological pattern costs a miss, never a hang.
+ * match budget so a pathological pattern costs a limit hit, never a hang
+ * (and never a silent miss).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "sg_text.h"
 
 #define SG_RX_MATCH_LIMIT 5000000
+#define SG_RX_DEPTH_LIMIT 100000
+#define SG_RX_JIT_STACK (8u << 20)
 
 struct sg_rx {
     pcre2_code *code;
 };
 
-/* Match data per thread (only the whole-match offsets are read, so one
- * small block serves every pattern), one shared read-only match context. */
-static pthread_key_t md_key;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pcre2_match_context *match_ctx;
+/* Per thread: match data (only the whole-match offsets are read, so one
+ * small block serves every pattern), a match context carrying a JIT stack
+ * big enough for long lines, and whether a budget ran out. A budget that
+ * runs out is a limit hit for the engine, never "no match". */
+struct rx_thread {
+    pcre2_match_data *md;
+    pcre2_match_context *ctx;
+    pcre2_jit_stack *stack;
+    bool limit_hit;
+};
 
-static void md_free(void *md)
+static pthread_key_t rx_key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void rx_thread_free(void *p)
 {
-    pcre2_match_data_free(md);
+    struct rx_thread *t = p;
+    pcre2_match_data_free(t->md);
+    pcre2_match_context_free(t->ctx);
+    pcre2_jit_stack_free(t->stack);
+    free(t);
 }
 
 static void rx_setup(void)
 {
-    pthread_key_create(&md_key, md_free);
-    match_ctx = pcre2_match_context_create(NULL);
-    if (match_ctx)
-        pcre2_set_match_limit(match_ctx, SG_RX_MATCH_LIMIT);
+    pthread_key_create(&rx_key, rx_thread_free);
 }
 
-static pcre2_match_data *thread_match_data(void)
+static struct rx_thread *rx_thread(void)
 {
     pthread_once(&once, rx_setup);
-    pcre2_match_data *md = pthread_getspecific(md_key);
-    if (!md && (md = pcre2_match_data_create(16, NULL)))
-        pthread_setspecific(md_key, md);
-    return md;
+    struct rx_thread *t = pthread_getspecific(rx_key);
+    if (t)
+        return t;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->md = pcre2_match_data_create(16, NULL);
+    t->ctx = pcre2_match_context_create(NULL);
+    t->stack = pcre2_jit_stack_create(32 * 1024, SG_RX_JIT_STACK, NULL);
+    if (!t->md || !t->ctx) {
+        rx_thread_free(t);
+        return NULL;
+    }
+    pcre2_set_match_limit(t->ctx, SG_RX_MATCH_LIMIT);
+    pcre2_set_depth_limit(t->ctx, SG_RX_DEPTH_LIMIT);
+    if (t->stack)
+        pcre2_jit_stack_assign(t->ctx, NULL, t->stack);
+    pthread_setspecific(rx_key, t);
+    return t;
+}
+
+bool sg_rx_limit_take(void)
+{
+    struct rx_thread *t = rx_thread();
+    if (!t)
+        return false;
+    bool hit = t->limit_hit;
+    t->limit_hit = false;
+    return hit;
 }
 
 struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *erroff)
@@ -67,21 +105,27 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
 int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
                int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
 {
-    pcre2_match_data *md = thread_match_data();
-    if (!md || !match_ctx)
+    struct rx_thread *t = rx_thread();
+    if (!t)
         return -1;
     int result = 0;
     PCRE2_SIZE start = 0;
     while (start <= len) {
         /* rc 0: matched, more groups than the ovector holds; group 0 is set. */
-        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, md, match_ctx);
-        if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, t->md, t->ctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
             break;
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+            /* The rest of this text went unread by this pattern. */
+            t->limit_hit = true;
+            break;
+        }
         if (rc < 0) {
             result = -1;
             break;
         }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
         if ((result = fn(text + ov[0], ov[1] - ov[0], ctx)) != 0)
             break;
         start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
