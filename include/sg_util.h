@@ -28,6 +28,9 @@ void *sg_xcalloc(size_t n, size_t m);
 void *sg_xrealloc(void *p, size_t n);
 char *sg_xstrdup(const char *s);
 char *sg_xstrndup(const char *s, size_t n);
+/* Called instead of the default (log and abort) when an allocation fails;
+ * it should not return. Evaluation workers use it to report "out of memory". */
+void sg_set_oom_handler(void (*fn)(void));
 
 size_t sg_strv_len(char *const *v);
 char **sg_strv_push(char **v, const char *s);   /* copies s */

@@ -32,6 +32,7 @@ struct sg_verdict {
     bool inbound;                /* not staff mail leaving: not screened */
     bool *removed;               /* per recipient, recipient_mode: remove */
     size_t nremoved;
+    char *message_id;            /* set when evaluated in a worker, for the log */
 };
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt);

@@ -14,8 +14,17 @@
 #include <syslog.h>
 #include "sg_util.h"
 
+static void (*oom_hook)(void);
+
+void sg_set_oom_handler(void (*fn)(void))
+{
+    oom_hook = fn;
+}
+
 static void out_of_memory(void)
 {
+    if (oom_hook)
+        oom_hook();             /* an evaluation worker reports it and exits */
     syslog(LOG_CRIT, "out of memory");
     fputs("safeguard: out of memory\n", stderr);
     abort();

@@ -24,6 +24,8 @@ void sg_verdict_clear(struct sg_verdict *v)
     free(v->hits);
     free(v->error);
     free(v->removed);
+    free(v->message_id);
+    v->message_id = NULL;
     v->removed = NULL;
     v->nremoved = 0;
     v->hits = NULL;
