@@ -307,7 +307,18 @@ static void strip(const char *s, size_t len, struct sg_buf *out, bool counting)
         text_with_entities(p, lt, out, counting);
         p = lt + 1;
         if (p + 3 <= end && !strncmp(p, "!--", 3)) {
-            const char *close = find_ci(p + 3, end, "-->");
+            /* "<!-->" and "<!--->" are whole (empty) comments to a
+             * browser, and what follows them is shown. */
+            const char *body = p + 3;
+            if (body < end && *body == '>') {
+                p = body + 1;
+                continue;
+            }
+            if (body + 1 < end && body[0] == '-' && body[1] == '>') {
+                p = body + 2;
+                continue;
+            }
+            const char *close = find_ci(body, end, "-->");
             p = close ? close + 3 : end;
             continue;
         }

@@ -149,6 +149,16 @@ static void walk_leaf(struct walk *w, GMimeObject *obj)
     size_t size = 0;
     bool estimated = !w->lim->decode_attachments;
     GByteArray *ba = estimated ? sg_mime_part_head(GMIME_PART(obj), &size) : sg_mime_part_bytes(GMIME_PART(obj));
+    /* Plain text under another label (notes.txt as octet-stream) is read
+     * like a text part: one click shows it. */
+    if (ba->data && !strcmp(sg_sniff_type(ba->data, ba->len, NULL), "text")) {
+        if (estimated) {
+            g_byte_array_unref(ba);
+            ba = sg_mime_part_bytes(GMIME_PART(obj));
+            estimated = false;
+        }
+        add_leaf_text(w, TEXT_PLAIN, ct, ba);
+    }
     add_attachment(w, obj, ba, estimated ? size : ba->len, estimated);
     g_byte_array_unref(ba);
 }

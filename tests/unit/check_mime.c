@@ -292,7 +292,7 @@ START_TEST(html_strip_reads_what_a_reader_sees)
 {
     const char *html = "<p>Call 07<span>700</span> 900&#49;23</p><script>x()</script><style>p{}</style>"
                        "<!-- hidden --><a href=\"https://wa.me/447700900124\">chat</a>"
-                       "<img alt='07700 900125' src=x>a &amp; b &lt; c &pound;";
+                       "<img alt='07700 900125' src=x>a &amp; b &lt; c &pound;<!-->shown 07700 900126";
     size_t len;
     char *t = sg_html_strip(html, strlen(html), &len);
     ck_assert_uint_eq(len, strlen(t));
@@ -300,6 +300,7 @@ START_TEST(html_strip_reads_what_a_reader_sees)
     ck_assert_ptr_nonnull(strstr(t, "<https://wa.me/447700900124>"));
     ck_assert_ptr_nonnull(strstr(t, "07700 900125"));
     ck_assert_ptr_nonnull(strstr(t, "a & b < c \xc2\xa3"));
+    ck_assert_ptr_nonnull(strstr(t, "shown 07700 900126"));
     ck_assert_ptr_null(strstr(t, "x()"));
     ck_assert_ptr_null(strstr(t, "hidden"));
     ck_assert_ptr_null(strstr(t, "p{}"));
@@ -328,6 +329,30 @@ START_TEST(nul_bytes_do_not_cut_text)
     for (size_t i = 0; i < m->nparts; i++)
         ck_assert_uint_eq(strlen(m->parts[i].text), m->parts[i].len);
     sg_message_free(m);
+    sg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(text_under_another_type_is_read)
+{
+    struct sg_buf b = {0};
+    sg_buf_puts(&b, HDR "Subject: notes\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n\r\n"
+                    "--o\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                    "--o\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n"
+                    /* "My mobile: 07700 900123\n" */
+                    "TXkgbW9iaWxlOiAwNzcwMCA5MDAxMjMK\r\n--o--\r\n");
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
+    for (int decode = 0; decode < 2; decode++) {
+        lim.decode_attachments = decode;
+        struct sg_message *m = parse_buf(&b, &lim);
+        ck_assert(text_has(m, "My mobile: 07700 900123"));
+        ck_assert_uint_eq(m->natts, 1);
+        ck_assert_str_eq(m->atts[0].filename, "notes.txt");
+        ck_assert_str_eq(m->atts[0].sniffed_type, "text");
+        sg_message_free(m);
+    }
     sg_buf_free(&b);
 }
 END_TEST
@@ -492,6 +517,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, html_strip_reads_what_a_reader_sees);
     tcase_add_test(tc, nul_bytes_do_not_cut_text);
     tcase_add_test(tc, empty_input_is_a_message);
+    tcase_add_test(tc, text_under_another_type_is_read);
     tcase_add_test(tc, cut_attachment_is_flagged);
     tcase_add_test(tc, display_names_are_text);
     suite_add_tcase(s, tc);
