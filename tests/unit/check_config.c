@@ -423,6 +423,34 @@ START_TEST(school_ids_are_unique)
 }
 END_TEST
 
+START_TEST(reference_is_generated_from_the_tables)
+{
+    struct sg_buf want = {0};
+    sg_policy_reference(&want);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/contrib/policy-reference.md", SRCDIR);
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    struct sg_buf have = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        sg_buf_append(&have, chunk, n);
+    fclose(fp);
+    ck_assert_msg(have.len == want.len && !memcmp(have.data, want.data, want.len),
+                  "contrib/policy-reference.md is not what the key tables generate; "
+                  "run safeguard-check --reference > contrib/policy-reference.md");
+    /* Every section, and the notes an admin needs. */
+    ck_assert_ptr_nonnull(strstr(want.data, "## `directory:`"));
+    ck_assert_ptr_nonnull(strstr(want.data, "`max_shrink`"));
+    ck_assert_ptr_nonnull(strstr(want.data, "`worker_memory`"));
+    ck_assert_ptr_nonnull(strstr(want.data, "| `outside_hours` |"));
+    ck_assert_ptr_nonnull(strstr(want.data, "SIGUSR1"));
+    ck_assert_ptr_nonnull(strstr(want.data, "Inbound mail is accepted at MAIL"));
+    sg_buf_free(&want);
+    sg_buf_free(&have);
+}
+END_TEST
 
 Suite *sg_suite_config(void)
 {
@@ -454,6 +482,7 @@ Suite *sg_suite_config(void)
     tcase_add_test(tc, unknown_keys_list_the_valid_ones);
     tcase_add_test(tc, duplicate_keys_everywhere);
     tcase_add_test(tc, school_ids_are_unique);
+    tcase_add_test(tc, reference_is_generated_from_the_tables);
     suite_add_tcase(s, tc);
     /* Its own case, so that its time limit is its own. */
     TCase *big = tcase_create("scale");
