@@ -296,18 +296,11 @@ static struct sg_message *parse_bytes(char *buf, size_t len, unsigned limits,
 }
 
 /* GMime keeps header values as C strings, so a NUL in a Subject would cut
- * it (and whatever follows) short. NULs are not allowed anywhere in mail
- * (RFC 5322 2.3); only a binary transfer encoding could carry them, and
- * those attachments lose nothing a sniff or a rule looks at. */
+ * it (and whatever follows) short; in bodies it does no harm, and the text
+ * is scrubbed once decoded (add_text). */
 static bool has_nul(const char *buf, size_t len)
 {
     return len && memchr(buf, '\0', len) != NULL;
-}
-
-static void nul_to_space(char *buf, size_t len)
-{
-    for (char *p = buf, *end = buf + len; (p = memchr(p, '\0', (size_t)(end - p))); p++)
-        *p = ' ';
 }
 
 /* The largest prefix of size bytes the limits let in. */
@@ -332,7 +325,7 @@ struct sg_message *sg_message_parse_mem(const char *buf, size_t len, const struc
         return parse_bytes((char *)buf, len, limits, lim);    /* read, never written */
     char *copy = sg_xmalloc(len);
     memcpy(copy, buf, len);
-    nul_to_space(copy, len);
+    sg_mime_header_nuls(copy, len);
     struct sg_message *m = parse_bytes(copy, len, limits, lim);
     free(copy);
     return m;
@@ -355,7 +348,8 @@ struct sg_message *sg_message_parse_fd(int fd, const struct sg_message_limits *l
         snprintf(err, errlen, "cannot map the spooled message");
         return NULL;
     }
-    nul_to_space(map, len);
+    if (has_nul(map, len))
+        sg_mime_header_nuls(map, len);
     struct sg_message *m = parse_bytes(map, len, limits, lim);
     munmap(map, len);
     return m;

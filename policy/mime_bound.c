@@ -11,6 +11,10 @@
  * follows max_mime_parts whatever arrives. One header field is bounded
  * in length as well. Lines are only classified, never interpreted:
  * GMime alone decides what the structure is.
+ *
+ * The same classification finds the lines where a NUL would cut a header
+ * value short inside GMime (header values are C strings there); body
+ * lines keep theirs, which UTF-16 text needs.
  */
 #include <string.h>
 #include "mime_int.h"
@@ -34,6 +38,48 @@ static bool header_like(const char *p, const char *end)
     return q < end && *q == ':';
 }
 
+/* What one line may be to GMime, told from the line alone and from
+ * whether a header block is open: at the start, and after a
+ * boundary-like line, until the next empty line. */
+enum line_kind { LINE_BOUNDARY, LINE_EMPTY, LINE_FIELD, LINE_FOLD, LINE_HEADER_OTHER, LINE_BODY };
+
+struct lines {
+    const char *p, *next, *end;
+    bool in_headers, in_field;
+};
+
+static bool next_line(struct lines *l, enum line_kind *kind)
+{
+    if (l->next)
+        l->p = l->next;
+    if (l->p >= l->end)
+        return false;
+    const char *p = l->p;
+    const char *nl = memchr(p, '\n', (size_t)(l->end - p));
+    l->next = nl ? nl + 1 : l->end;
+    size_t line = (size_t)(l->next - p);
+    if (line >= 2 && p[0] == '-' && p[1] == '-') {
+        *kind = LINE_BOUNDARY;
+        l->in_headers = true;
+        l->in_field = false;
+    } else if (*p == '\n' || (*p == '\r' && line == 2)) {
+        *kind = LINE_EMPTY;
+        l->in_headers = l->in_field = false;
+    } else if (header_like(p, l->next)) {
+        *kind = LINE_FIELD;
+        l->in_field = true;
+    } else if (l->in_field && (*p == ' ' || *p == '\t')) {
+        *kind = LINE_FOLD;
+    } else if (l->in_headers) {
+        *kind = LINE_HEADER_OTHER;      /* GMime reads it as a field too */
+        l->in_field = true;
+    } else {
+        *kind = LINE_BODY;
+        l->in_field = false;
+    }
+    return true;
+}
+
 size_t sg_mime_bound(const char *buf, size_t len, const struct sg_message_limits *lim, unsigned *limits)
 {
     /* Each part read needs an opening line and at most one closing line;
@@ -43,48 +89,38 @@ size_t sg_mime_bound(const char *buf, size_t len, const struct sg_message_limits
      * in all, a Received chain included. */
     size_t max_fields = 64 * lim->max_parts + 1024;
     size_t bounds = 0, fields = 0, field_len = 0;
-    /* Where GMime would be reading a header block: at the start, and
-     * after a boundary-like line, until the next empty line. */
-    bool in_headers = true, in_field = false;
-    const char *p = buf, *end = buf + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *next = nl ? nl + 1 : end;
-        size_t line = (size_t)(next - p);
-        bool empty = line <= 2 && (*p == '\n' || (*p == '\r' && line == 2));
-        bool blank_start = *p == ' ' || *p == '\t';
-        if (line >= 2 && p[0] == '-' && p[1] == '-') {
-            if (++bounds > max_bounds) {
-                *limits |= SG_LIMIT_PARTS;
-                return (size_t)(p - buf);
-            }
-            in_headers = true;
-            in_field = false;
-        } else if (empty) {
-            in_headers = in_field = false;
-        } else if (header_like(p, next)) {
-            if (++fields > max_fields) {
-                *limits |= SG_LIMIT_STRUCTURE;
-                return (size_t)(p - buf);
-            }
-            in_field = true;
-            field_len = line;
-        } else if (in_field && blank_start) {
-            field_len += line;          /* a folded continuation */
-        } else if (in_headers) {
-            in_field = true;            /* GMime reads it as a field too */
-            field_len = line;
-        } else {
-            in_field = false;
+    struct lines l = {.p = buf, .end = buf + len, .in_headers = true};
+    enum line_kind kind;
+    while (next_line(&l, &kind)) {
+        size_t line = (size_t)(l.next - l.p);
+        if (kind == LINE_BOUNDARY && ++bounds > max_bounds) {
+            *limits |= SG_LIMIT_PARTS;
+            return (size_t)(l.p - buf);
         }
+        if (kind == LINE_FIELD && ++fields > max_fields) {
+            *limits |= SG_LIMIT_STRUCTURE;
+            return (size_t)(l.p - buf);
+        }
+        field_len = kind == LINE_FOLD ? field_len + line : kind == LINE_FIELD || kind == LINE_HEADER_OTHER ? line : 0;
         /* GMime grows its header buffer a line at a time: a field of
          * megabytes costs time in its square where realloc must copy. The
          * cut falls before the line, so no field GMime sees is longer. */
-        if (in_field && field_len > SG_FIELD_MAX) {
+        if (field_len > SG_FIELD_MAX) {
             *limits |= SG_LIMIT_STRUCTURE;
-            return (size_t)(p - buf);
+            return (size_t)(l.p - buf);
         }
-        p = next;
     }
     return len;
+}
+
+void sg_mime_header_nuls(char *buf, size_t len)
+{
+    struct lines l = {.p = buf, .end = buf + len, .in_headers = true};
+    enum line_kind kind;
+    while (next_line(&l, &kind)) {
+        if (kind == LINE_BODY || kind == LINE_EMPTY)
+            continue;
+        for (char *p = (char *)l.p; (p = memchr(p, '\0', (size_t)(l.next - p))); p++)
+            *p = ' ';
+    }
 }

@@ -29,5 +29,7 @@ char *sg_mime_read_addresses(GMimeMessage *msg, char **from_header, char ***rcpt
  * line where boundary-like or header-like lines exceed what lim lets the
  * walk read, with SG_LIMIT_PARTS or SG_LIMIT_STRUCTURE added to *limits. */
 size_t sg_mime_bound(const char *buf, size_t len, const struct sg_message_limits *lim, unsigned *limits);
+/* NULs in lines GMime may read as header fields become spaces, in place. */
+void sg_mime_header_nuls(char *buf, size_t len);
 
 #endif

@@ -357,6 +357,22 @@ START_TEST(text_under_another_type_is_read)
 }
 END_TEST
 
+START_TEST(utf16_body_keeps_its_nuls)
+{
+    /* Raw NULs in a body are UTF-16's, not noise: only header lines lose them. */
+    static const char msg[] = HDR "Subject: wide\0 07700 900124\r\nMIME-Version: 1.0\r\n"
+                              "Content-Type: text/plain; charset=utf-16le\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                              "\xff\xfe\x43\x00\x61\x00\x6c\x00\x6c\x00\x20\x00\x30\x00\x37\x00\x37\x00\x30\x00\x30\x00\x20\x00\x39\x00\x30\x00\x30\x00\x31\x00\x32\x00\x33\x00\x0a\x00";
+    struct sg_buf b = {0};
+    sg_buf_append(&b, msg, sizeof(msg) - 1);
+    struct sg_message *m = parse_buf(&b, NULL);
+    ck_assert_ptr_nonnull(strstr(m->subject, "07700 900124"));
+    ck_assert(text_has(m, "Call 07700 900123"));
+    sg_message_free(m);
+    sg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(empty_input_is_a_message)
 {
     struct sg_buf b = {0};
@@ -517,6 +533,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, html_strip_reads_what_a_reader_sees);
     tcase_add_test(tc, nul_bytes_do_not_cut_text);
     tcase_add_test(tc, empty_input_is_a_message);
+    tcase_add_test(tc, utf16_body_keeps_its_nuls);
     tcase_add_test(tc, text_under_another_type_is_read);
     tcase_add_test(tc, cut_attachment_is_flagged);
     tcase_add_test(tc, display_names_are_text);
