@@ -28,6 +28,8 @@ struct sg_policy;
 #define SG_CFG_MAX_RULES    10000
 #define SG_CFG_MAX_PHRASES  500000    /* phrase entries over all rules */
 #define SG_CFG_MAX_ITEMS    1000000   /* list entries of any kind */
+#define SG_CFG_MAX_PATTERNS 5000      /* regex: entries and other conditions
+                                       * that compile patterns */
 
 struct sg_cfg {
     const char *file;
@@ -38,8 +40,8 @@ struct sg_cfg {
     unsigned nwarnings;
     struct sg_policy *policy;    /* being built */
     const struct sg_policy *prev;    /* the running snapshot, on reload */
-    size_t nitems, nphrases;     /* against the caps above */
-    bool items_capped, phrases_capped;
+    size_t nitems, nphrases, npatterns;  /* against the caps above */
+    bool items_capped, phrases_capped, patterns_capped;
 };
 
 void sg_cfg_error(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
@@ -76,6 +78,8 @@ char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
 /* Counts n phrase entries against SG_CFG_MAX_PHRASES; false (and one
  * error at node) once the cap is passed. */
 bool sg_cfg_count_phrases(struct sg_cfg *cfg, const yaml_node_t *node, size_t n);
+/* The same for pattern conditions against SG_CFG_MAX_PATTERNS. */
+bool sg_cfg_count_patterns(struct sg_cfg *cfg, const yaml_node_t *node, size_t n);
 
 /* Typed key tables: one row per key, one generic walker. */
 enum sg_cfg_type { SG_CFG_STR, SG_CFG_STRLIST, SG_CFG_BOOL, SG_CFG_SIZE, SG_CFG_ACTION, SG_CFG_CUSTOM };

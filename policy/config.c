@@ -201,6 +201,20 @@ bool sg_cfg_count_phrases(struct sg_cfg *cfg, const yaml_node_t *node, size_t n)
     return false;
 }
 
+bool sg_cfg_count_patterns(struct sg_cfg *cfg, const yaml_node_t *node, size_t n)
+{
+    if (cfg->patterns_capped)
+        return false;
+    cfg->npatterns += n;
+    if (cfg->npatterns <= SG_CFG_MAX_PATTERNS)
+        return true;
+    cfg->patterns_capped = true;
+    sg_cfg_error(cfg, node, "more than %d pattern conditions in the policy (each regex: pattern and each "
+                 "condition other than phrases: counts, in every rule and every use of a YAML alias); a policy "
+                 "is limited to that many", SG_CFG_MAX_PATTERNS);
+    return false;
+}
+
 char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
                       yaml_node_t ***nodes)
 {

@@ -70,8 +70,9 @@ static void parse_domains(struct sg_cfg *cfg, yaml_node_t *node, void *field)
         if (!*norm || strchr(norm, '@') || strchr(norm, ' ') || (strchr(norm, '*') && strncmp(norm, "*.", 2))) {
             sg_cfg_error(cfg, nodes[i], "\"%s\" is not a domain (school.sch.uk, or *.school.sch.uk for subdomains)", d);
         } else if (strcmp(norm, d)) {
-            sg_cfg_warn_node(cfg, nodes[i], "domain \"%s\" read as \"%s\" (domains are written without \"@\", "
-                             "a trailing dot or capitals)", d, norm);
+            /* No double quotes: the syslog copy of a warning stops at one. */
+            sg_cfg_warn_node(cfg, nodes[i], "domain %s read as %s (domains are written without @, a trailing "
+                             "dot or capitals)", d, norm);
         }
         free(list[i]);
         list[i] = sg_xstrdup(norm);
@@ -293,7 +294,7 @@ static void check_timezone(struct sg_cfg *cfg, yaml_node_t *node, GTimeZone *tz,
         g_date_time_unref(t);
     }
     if (!dst)
-        sg_cfg_warn_node(cfg, node, "time zone \"%s\" has no daylight saving, so contact hours will be an hour "
+        sg_cfg_warn_node(cfg, node, "time zone %s has no daylight saving, so contact hours will be an hour "
                          "off UK time in summer (Europe/London follows the clock changes)", name);
 }
 

@@ -111,6 +111,17 @@ static void on_condition(struct sg_cfg *cfg, const struct sg_cfg_key *row, yaml_
     (void)key;
     struct sg_rule *r = ctx;
     const struct sg_detector *d = sg_detector_all()[row->offset];
+    /* Conditions other than phrases compile pcre2 patterns when parsed,
+     * at a hundred times the cost of a phrase, and an alias can hand one
+     * match: to every rule: they have a cap of their own. */
+    size_t cost = 0;
+    if (!strcmp(d->key, "regex"))
+        cost = value && value->type == YAML_SEQUENCE_NODE
+               ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 1;
+    else if (!d->compile)
+        cost = 1;
+    if (cost && !sg_cfg_count_patterns(cfg, value, cost))
+        return;
     void *state = d->parse(cfg, value);
     if (!state)
         return;
@@ -209,9 +220,21 @@ void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
      * a thousand times is one error, not half a million. */
     GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTable *reported = g_hash_table_new(g_str_hash, g_str_equal);
+    /* A rule used again through an alias is the same id again: say so once
+     * and do not parse (and compile) it a second time. */
+    GHashTable *nodes = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *rn = sg_cfg_node(cfg, node->data.sequence.items.start[i]);
+        struct sg_rule *first_use = g_hash_table_lookup(nodes, rn);
+        if (first_use) {
+            /* libyaml gives an alias no place of its own: this is the rule's. */
+            if (!first_use->id || g_hash_table_add(reported, first_use->id))
+                sg_cfg_error(cfg, rn, "rule %s is used again through a YAML alias (*name), which repeats its id",
+                             first_use->id ? first_use->id : "(no id)");
+            continue;
+        }
         struct sg_rule *r = &p->rules[p->nrules++];
+        g_hash_table_insert(nodes, rn, r);
         parse_rule(cfg, rn, r);
         if (!r->id)
             continue;
@@ -223,6 +246,7 @@ void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
     }
     g_hash_table_destroy(ids);
     g_hash_table_destroy(reported);
+    g_hash_table_destroy(nodes);
 }
 
 void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)

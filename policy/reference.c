@@ -48,9 +48,11 @@ static const char notes[] =
     "  loads but with a warning.\n"
     "- **Size of a policy.** YAML aliases (`*name`) count every time they are\n"
     "  used. A policy may have at most %d rules, %d phrase entries over all\n"
-    "  rules (list files included) and %d list entries of any kind; past that\n"
-    "  it is refused with an error saying which. At most %d errors are printed,\n"
-    "  then `... and N more errors`.\n"
+    "  rules (list files included), %d pattern conditions (each `regex:`\n"
+    "  pattern, and each condition other than `phrases:`) and %d list entries\n"
+    "  of any kind; past that it is refused with an error saying which. A rule\n"
+    "  used again through an alias is an error (its id repeats). At most %d\n"
+    "  errors are printed, then `... and N more errors`.\n"
     "- **Pupil data.** Warnings about directory rows name the file, the line and\n"
     "  the column, never the row's contents, so that pupils' and parents' names\n"
     "  do not reach the journal.\n"
@@ -193,7 +195,8 @@ static void conditions(struct sg_buf *out)
 void sg_policy_reference(struct sg_buf *out)
 {
     sg_buf_puts(out, intro);
-    sg_buf_printf(out, notes, SG_CFG_MAX_RULES, SG_CFG_MAX_PHRASES, SG_CFG_MAX_ITEMS, SG_CFG_MAX_ERRORS);
+    sg_buf_printf(out, notes, SG_CFG_MAX_RULES, SG_CFG_MAX_PHRASES, SG_CFG_MAX_PATTERNS, SG_CFG_MAX_ITEMS,
+                  SG_CFG_MAX_ERRORS);
     struct seen seen = {.n = 0};
     for (const struct sg_cfg_key *s = sg_schema_top; s->key; s++) {
         sg_buf_printf(out, "## `%s:`%s\n\n%s\n\n", s->key, s->required ? " (required)" : "", s->doc);
