@@ -505,14 +505,18 @@ START_TEST(display_names_are_text)
 {
     struct sg_buf b = {0};
     sg_buf_puts(&b, "From: \"Ada 07700 900123\" <ada.teacher@northfield.sch.uk>\r\n"
-                    "To: Lily <lily.green@pupils.northfield.sch.uk>, Team: \"Ring 07700 900124\" <t@x.org>;\r\n"
+                    "To: Lily <lily.green@pupils.northfield.sch.uk>, Team: \"Ring 07700 900124\" <t@x.org>;,\r\n"
+                    " \"'jo.parent@gmail.com'\" <jo.parent@gmail.com>, \"jo@gmail.com 07700 900125\" <JO@gmail.com>\r\n"
                     "Subject: names\r\n\r\nhello\r\n");
     struct sg_message *m = parse_buf(&b, NULL);
     ck_assert(text_has(m, "From: Ada 07700 900123"));
     ck_assert(text_has(m, "Ring 07700 900124"));
     ck_assert_str_eq(m->from_header, "ada.teacher@northfield.sch.uk");
-    ck_assert_uint_eq(sg_strv_len(m->header_rcpts), 2);
-    ck_assert(!text_has(m, "lily.green@"));     /* addresses are recipients, not content */
+    ck_assert_uint_eq(sg_strv_len(m->header_rcpts), 4);
+    /* Addresses are recipients, not content, even when written as names. */
+    ck_assert(!text_has(m, "lily.green@"));
+    ck_assert(!text_has(m, "gmail"));
+    ck_assert(text_has(m, "07700 900125"));
     sg_message_free(m);
     sg_buf_free(&b);
 }
