@@ -127,6 +127,11 @@ static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType 
         len = tlen;
     } else if (kind == TEXT_FOLDED) {
         len = sg_mime_unfold(utf8, len);
+    } else if (kind == TEXT_PLAIN) {
+        const char *format = g_mime_content_type_get_parameter(ct, "format");
+        const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+        if (format && !g_ascii_strcasecmp(format, "flowed"))
+            len = sg_mime_unflow(utf8, len, delsp && !g_ascii_strcasecmp(delsp, "yes"));
     }
     add_text(w, utf8, len, kind == TEXT_HTML ? FROM_HTML : FROM_BODY);
 }
