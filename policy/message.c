@@ -339,7 +339,9 @@ struct sg_message *sg_message_parse_mem(const char *buf, size_t len, const struc
 struct sg_message *sg_message_parse_fd(int fd, const struct sg_message_limits *lim, char *err, size_t errlen)
 {
     struct stat st;
-    if (fstat(fd, &st) < 0 || st.st_size < 0) {
+    /* Only a regular file has a size to trust: an empty read of anything
+     * else must not pass as an empty message. */
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
         snprintf(err, errlen, "cannot read the spooled message");
         return NULL;
     }
