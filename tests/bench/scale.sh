@@ -119,8 +119,8 @@ mail_cc() {
     echo "$tmp/cc-$1.eml"
 }
 
-printf '%-22s %10s %10s %9s\n' case size seconds "peak MB"
-printf '%-22s %10s %10s %9s\n' ---------------------- ---------- ---------- ---------
+printf '%-22s %10s %10s %9s  %s\n' case size seconds "peak MB" result
+printf '%-22s %10s %10s %9s  %s\n' ---------------------- ---------- ---------- --------- ------
 # Sizes run smallest first: once one times out, the larger ones of the
 # same case are not tried (they would only time out too, slowly).
 declare -A gave_up=()
@@ -131,7 +131,7 @@ run() {
     local name=$1 size=$2
     shift 2
     local rc secs kb
-    /usr/bin/time -f '%e %M' -o "$tmp/time" timeout -k 10 "$limit" "$@" >/dev/null 2>"$tmp/err"
+    /usr/bin/time -f '%e %M' -o "$tmp/time" timeout -k 10 "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     read -r secs kb <"$tmp/time" 2>/dev/null || { secs='?'; kb=0; }
     # GNU time writes "Command exited with non-zero status N" first.
@@ -142,7 +142,21 @@ run() {
     elif [ "$rc" -ne 0 ]; then
         printf '%-22s %10s %10s %9s   %s\n' "$name" "$size" "error($rc)" "$((kb / 1024))" "$(head -c 100 "$tmp/err" | tr '\n' ' ')"
     else
-        printf '%-22s %10s %10s %9s\n' "$name" "$size" "$secs" "$((kb / 1024))"
+        printf '%-22s %10s %10s %9s  %s\n' "$name" "$size" "$secs" "$((kb / 1024))" "$(result)"
+    fi
+}
+
+# What the run concluded, so a fast row that only hit a limit is not
+# mistaken for a full screening: the verdict and any limit names from
+# safeguard-check's JSON, or the milter's "policy OK" line.
+result() {
+    if grep -q '^{"file"' "$tmp/out"; then
+        local action limits
+        action=$(sed -n 's/.*"action":"\([a-z]*\)","event".*/\1/p' "$tmp/out" | head -n 1)
+        limits=$(sed -n 's/.*"limit_names":"\([^"]*\)".*/\1/p' "$tmp/out" | head -n 1)
+        printf '%s%s' "$action" "${limits:+ (limits: $limits)}"
+    else
+        head -n 1 "$tmp/out" | sed 's/^.*: policy OK/policy OK/'
     fi
 }
 

@@ -38,6 +38,12 @@ if [ ! -x "$src/configure" ]; then
     (cd "$src" && autoreconf -fi)
 fi
 
+# configure refuses a VPATH build from a configured source tree.
+if [ -f "$src/config.status" ]; then
+    echo "build.sh: $src is configured in place; run 'make distclean' there first" >&2
+    exit 2
+fi
+
 cd "$build"
 if [ -f config.status ] && ! grep -q -- "-fsanitize=fuzzer-no-link" config.status; then
     echo "build.sh: $build holds a build without fuzzing instrumentation; use another folder" >&2
