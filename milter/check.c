@@ -11,15 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "sg_engine.h"
+#include "sg_pool.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: safeguard-check -c POLICY [--from ADDR] [--rcpt ADDR]... [--auth USER]\n"
-            "                       [--client IP] [--at ISO8601] [--json] FILE.eml...\n"
+            "                       [--client IP] [--at ISO8601] [--json] [--workers N] FILE.eml...\n"
             "  The envelope defaults to the message's From/To/Cc/Bcc, the client to\n"
-            "  127.0.0.1 (mail submitted on the relay), the time to now.\n");
+            "  127.0.0.1 (mail submitted on the relay), the time to now.\n"
+            "  --workers N evaluates in N worker processes, as the milter does\n"
+            "  (default: in this process).\n");
 }
 
 static bool read_file(const char *path, char **data, size_t *len)
@@ -104,11 +109,14 @@ int main(int argc, char **argv)
         {"from", required_argument, NULL, 'f'}, {"rcpt", required_argument, NULL, 'r'},
         {"auth", required_argument, NULL, 'a'}, {"client", required_argument, NULL, 'i'},
         {"at", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"workers", required_argument, NULL, 'w'}, {"test-triggers", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *policy_path = NULL, *from = NULL, *auth = NULL, *client = NULL;
     char **rcpts = NULL;
     bool json = false;
+    struct sg_pool_options po = {0};
+    bool use_pool = false;
     time_t when = time(NULL);
     int c;
     while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -119,6 +127,8 @@ int main(int argc, char **argv)
         case 'a': auth = optarg; break;
         case 'i': client = optarg; break;
         case 'j': json = true; break;
+        case 'w': po.workers = (unsigned)strtoul(optarg, NULL, 10); use_pool = true; break;
+        case 'T': po.test_triggers = true; break;
         case 't':
             if (!parse_time(optarg, &when)) {
                 fprintf(stderr, "safeguard-check: --at: cannot read \"%s\" (use 2026-11-24T16:30:00Z)\n", optarg);
@@ -145,6 +155,14 @@ int main(int argc, char **argv)
     if (p->warnings)
         fputs(p->warnings, stderr);
     int rc = 0;
+    struct sg_pool *pool = NULL;
+    char perr[256];
+    if (use_pool && !(pool = sg_pool_start(p, &po, perr, sizeof(perr)))) {
+        fprintf(stderr, "safeguard-check: %s\n", perr);
+        sg_policy_unref(p);
+        sg_strv_free(rcpts);
+        return 2;
+    }
     for (int i = optind; i < argc; i++) {
         char *data;
         size_t len;
@@ -155,9 +173,16 @@ int main(int argc, char **argv)
         }
         char err[256];
         struct sg_message *msg = sg_message_parse_mem(data, len, &p->limits.msg, err, sizeof(err));
+        int fd = pool ? memfd_create("safeguard-check", MFD_CLOEXEC) : -1;
+        if (fd >= 0 && write(fd, data, len) != (ssize_t)len) {
+            close(fd);
+            fd = -1;
+        }
         free(data);
         if (!msg) {
             fprintf(stderr, "safeguard-check: %s: %s\n", argv[i], err);
+            if (fd >= 0)
+                close(fd);
             rc = 1;
             continue;
         }
@@ -173,7 +198,18 @@ int main(int argc, char **argv)
         env.when = when;
         struct sg_verdict v;
         sg_verdict_init(&v, sg_strv_len(env.rcpts));
-        sg_engine_evaluate(p, &env, msg, &v);
+        if (pool) {
+            sg_engine_event_id(v.event_id, sizeof(v.event_id));
+            if (fd < 0)
+                sg_verdict_fail(&v, "cannot hand the message to a worker");
+            else
+                sg_pool_evaluate(pool, fd, &env, false, &v);
+            sg_engine_settle(p, &v);
+        } else {
+            sg_engine_evaluate(p, &env, msg, &v);
+        }
+        if (fd >= 0)
+            close(fd);
         if (json) {
             struct sg_buf out = {0};
             sg_verdict_json(&v, argv[i], env.rcpts, &out);
@@ -186,6 +222,7 @@ int main(int argc, char **argv)
         sg_envelope_clear(&env);
         sg_message_free(msg);
     }
+    sg_pool_unref(pool);
     sg_policy_unref(p);
     sg_strv_free(rcpts);
     return rc;

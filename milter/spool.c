@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sg_milter.h"
@@ -83,6 +84,24 @@ struct sg_message *sg_spool_parse(struct sg_spool *s, const struct sg_message_li
     if (m && s->truncated)
         m->limits_hit |= SG_LIMIT_SIZE;
     return m;
+}
+
+int sg_spool_fd(struct sg_spool *s)
+{
+    if (s->fd >= 0)
+        return s->fd;
+    /* Small mail stays in memory: an anonymous memory file carries it to
+     * the worker without touching the disk. */
+    s->fd = memfd_create("safeguard-spool", MFD_CLOEXEC);
+    if (s->fd < 0)
+        return -1;
+    if (!write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len)) {
+        close(s->fd);
+        s->fd = -1;
+        return -1;
+    }
+    sg_buf_free(&s->mem);
+    return s->fd;
 }
 
 void sg_spool_free(struct sg_spool *s)

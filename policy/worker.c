@@ -29,6 +29,8 @@
 #endif
 #endif
 
+static size_t worker_memory_budget;
+
 static void worker_oom(void)
 {
     _exit(SG_WORKER_EXIT_OOM);
@@ -41,6 +43,7 @@ static void glib_fatal(const gchar *domain, GLogLevelFlags level, const gchar *m
     _exit(message && strstr(message, "allocate") ? SG_WORKER_EXIT_OOM : 70);
 }
 
+#ifndef SG_UNDER_ASAN
 /* Address space now, so the cap is "this much more than we started with". */
 static size_t current_vm(void)
 {
@@ -53,9 +56,11 @@ static size_t current_vm(void)
     }
     return (size_t)strtoul(buf, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static void limit_resources(const struct sg_policy *p)
 {
+    worker_memory_budget = p->limits.worker_memory;
     struct rlimit core = {0, 0};
     setrlimit(RLIMIT_CORE, &core);
 #ifndef SG_UNDER_ASAN
@@ -143,14 +148,22 @@ static void test_trigger(int fd)
         return;
     t += strlen("X-Safeguard-Test-Trigger: ");
     if (!strncmp(t, "crash", 5)) {
+        signal(SIGSEGV, SIG_DFL);     /* a plain death, even under ASan */
         raise(SIGSEGV);
     } else if (!strncmp(t, "spin", 4)) {
         for (volatile unsigned long i = 0;; i++)
             ;
     } else if (!strncmp(t, "hog", 3)) {
+        size_t total = 0;
         for (;;) {
             char *p = sg_xmalloc(16u << 20);
             memset(p, 1, 16u << 20);
+            total += 16u << 20;
+#ifdef SG_UNDER_ASAN
+            /* No RLIMIT_AS under ASan (see limit_resources): stand in for it. */
+            if (total > worker_memory_budget)
+                worker_oom();
+#endif
         }
     }
 }
