@@ -142,6 +142,11 @@ START_TEST(personal_email_messaging_social)
     expect(&r, "");
     r.body = "the school is on twitter.com/northfieldacadfans";
     expect(&r, "social");
+    /* Hosts are matched as hosts: these end in "x.com/" but are not it. */
+    r.body = "files at https://www.dropbox.com/s/abc/notes.pdf, netflix.com/title/1 and box.com/s/xyz";
+    expect(&r, "");
+    r.body = "my page: https://x.com/tomt";
+    expect(&r, "social");
 }
 END_TEST
 
