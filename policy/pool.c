@@ -6,6 +6,12 @@
  * caller takes an idle worker, talks to it under a deadline, and gives it
  * back; a worker that dies, overruns or sends nonsense is killed, reaped
  * and forked again on the spot, so the pool never shrinks.
+ *
+ * Forking from a process with threads is safe here because of who does
+ * what: the threads left behind in the parent only speak the milter
+ * protocol, spool, and log; they never touch GMime, GLib's type system,
+ * iconv or the matchers the child goes on to use, and the child never
+ * logs (worker.c). malloc is made fork-safe by glibc itself.
  */
 #include <errno.h>
 #include <poll.h>
