@@ -23,6 +23,12 @@ struct sg_person {
     bool is_pupil;
 };
 
+/* The column keys, in the order of the columns: table (bits of mapped). */
+enum sg_dir_col {
+    SG_COL_NAME, SG_COL_EMAIL, SG_COL_PERSONAL, SG_COL_UPN, SG_COL_YEAR, SG_COL_SCHOOL,
+    SG_COL_STAFF, SG_COL_PUPIL, SG_COL_RELATION, SG_COL_COUNT
+};
+
 /* Column names for one CSV; name may join several columns. */
 struct sg_dir_columns {
     char **name;
@@ -34,6 +40,11 @@ struct sg_dir_columns {
     char *staff;                 /* relatives: staff address */
     char *pupil;                 /* relatives: pupil address */
     char *relation;
+    /* Columns the policy maps by name (bits of enum sg_dir_col), and where:
+     * a mapped column missing from the header is an error there, a default
+     * one missing only when the loader needs it. */
+    unsigned mapped;
+    unsigned line[SG_COL_COUNT], col[SG_COL_COUNT];
 };
 
 struct sg_directory_cfg {
@@ -41,13 +52,17 @@ struct sg_directory_cfg {
     char *staff_path;
     char *relatives_path;
     struct sg_dir_columns pupils, staff, relatives;
+    unsigned max_shrink;         /* percent of rows a reload may lose */
+    unsigned at_line[3], at_col[3];  /* where pupils, staff, relatives are named */
 };
 
 struct sg_directory;
 
-/* Loads every configured file. A missing or unreadable file, or a header
- * without the needed columns, is an error (via cfg); a bad row is a
- * warning naming file:line, and the row is skipped. */
+/* Loads every configured file. A missing or unreadable file, a header
+ * without a needed or mapped column, a quote that is never closed, or a
+ * School value that no schools: entry has (cfg->policy->units) is an error
+ * (via cfg); a bad row is a warning naming file:line and the column, never
+ * the row's contents, and the row is skipped. */
 struct sg_directory *sg_directory_load(struct sg_cfg *cfg, const struct sg_directory_cfg *dc);
 void sg_directory_free(struct sg_directory *d);
 
@@ -57,6 +72,7 @@ const struct sg_person *sg_directory_lookup(const struct sg_directory *d, const 
 bool sg_directory_related(const struct sg_directory *d, const struct sg_person *staff,
                           const struct sg_person *pupil);
 size_t sg_directory_count(const struct sg_directory *d, bool pupils);
+size_t sg_directory_relatives(const struct sg_directory *d);
 /* Files read, for change detection on reload (NULL-terminated). */
 char *const *sg_directory_files(const struct sg_directory *d);
 

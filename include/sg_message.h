@@ -28,6 +28,7 @@ struct sg_text_part {
     size_t len;
     bool from_html;
     bool forwarded_subject;     /* the Subject of a forwarded message */
+    bool from_headers;          /* display names, header lines GMime could not read */
 };
 
 struct sg_attachment {
@@ -84,8 +85,10 @@ void sg_message_init_library(void);
 void sg_message_default_limits(struct sg_message_limits *lim);
 
 /* Parse from memory or from a file descriptor (read from offset 0).
- * Returns NULL only when no message at all could be built (err says why);
- * malformed MIME yields whatever GMime could recover. */
+ * parse_mem always returns a message: malformed MIME yields whatever
+ * GMime could recover plus the raw text it could not place, and input
+ * without headers is all body. parse_fd returns NULL only when the file
+ * cannot be read (err says why). */
 struct sg_message *sg_message_parse_mem(const char *buf, size_t len,
                                         const struct sg_message_limits *lim,
                                         char *err, size_t errlen);
@@ -98,6 +101,14 @@ void sg_envelope_clear(struct sg_envelope *e);
 /* Reduces HTML to text with libxml2's HTML parser: scripts and styles
  * dropped, entities decoded, block elements become line breaks. */
 char *sg_html_to_text(const char *html, size_t len, size_t *out_len);
+/* The same, and *fell_back set when libxml2 could not read the whole
+ * document (too deep, too many tags, no memory) so that the text came
+ * from sg_html_strip instead: the caller's SG_LIMIT_HTML. */
+char *sg_html_text(const char *html, size_t len, size_t *out_len, bool *fell_back);
+/* Text by tag stripping alone: tags, comments, scripts and styles
+ * dropped, common entities decoded, alt and href values kept. Also reads
+ * text/enriched and text/richtext. */
+char *sg_html_strip(const char *html, size_t len, size_t *out_len);
 
 /* Names the real type of a blob from its first bytes (and its name for
  * OOXML containers). Returns a static string. */

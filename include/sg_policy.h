@@ -141,11 +141,16 @@ struct sg_policy {
     struct sg_directory *directory;
     void *tz;                    /* GTimeZone of school.timezone */
     char *warnings;              /* file:line lines that did not stop the load */
+    char **list_files;           /* phrase lists the rules read (files:) */
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds
  * one "file:line:col: message" line per problem. */
 struct sg_policy *sg_policy_load(const char *path, char **errors);
+/* The same on reload: prev (may be NULL) is the running snapshot, against
+ * which a much smaller directory export is refused (directory:
+ * max_shrink:). */
+struct sg_policy *sg_policy_load_with_previous(const char *path, const struct sg_policy *prev, char **errors);
 struct sg_policy *sg_policy_ref(struct sg_policy *p);
 void sg_policy_unref(struct sg_policy *p);
 
@@ -159,5 +164,10 @@ const struct sg_hours *sg_policy_hours_for(const struct sg_policy *p, const stru
 /* Every file the snapshot was built from, for change detection. */
 char **sg_policy_files(const struct sg_policy *p);
 bool sg_domain_in_list(char *const *list, const char *domain);
+/* The whole policy reference (Markdown), generated from the key tables:
+ * what contrib/policy-reference.md holds and safeguard-check --reference
+ * prints. */
+struct sg_buf;
+void sg_policy_reference(struct sg_buf *out);
 
 #endif

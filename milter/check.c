@@ -21,6 +21,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: safeguard-check -c POLICY [--from ADDR] [--rcpt ADDR]... [--auth USER]\n"
             "                       [--client IP] [--at ISO8601] [--json] [--workers N] FILE.eml...\n"
+            "       safeguard-check --reference   (the policy reference, Markdown)\n"
             "  The envelope defaults to the message's From/To/Cc/Bcc, the client to\n"
             "  127.0.0.1 (mail submitted on the relay), the time to now.\n"
             "  --workers N evaluates in N worker processes, as the milter does\n"
@@ -110,7 +111,8 @@ int main(int argc, char **argv)
         {"auth", required_argument, NULL, 'a'}, {"client", required_argument, NULL, 'i'},
         {"at", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
         {"workers", required_argument, NULL, 'w'}, {"test-triggers", no_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, {"reference", no_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     const char *policy_path = NULL, *from = NULL, *auth = NULL, *client = NULL;
     char **rcpts = NULL;
@@ -136,6 +138,16 @@ int main(int argc, char **argv)
             }
             break;
         case 'h': usage(stdout); return 0;
+        case 'R': {
+            /* Written from the loader's own key tables, so it cannot
+             * disagree with what -n accepts. */
+            struct sg_buf ref = {0};
+            sg_policy_reference(&ref);
+            fputs(ref.data, stdout);
+            sg_buf_free(&ref);
+            sg_strv_free(rcpts);
+            return ferror(stdout) ? 1 : 0;
+        }
         default: usage(stderr); return 2;
         }
     }

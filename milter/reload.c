@@ -80,7 +80,7 @@ bool sg_reload_now(const char *why)
     struct sg_policy *old = sg_reload_current(&old_pool);
     sg_pool_unref(old_pool);
     char *errors = NULL;
-    struct sg_policy *fresh = sg_policy_load(old->path, &errors);
+    struct sg_policy *fresh = sg_policy_load_with_previous(old->path, old, &errors);
     if (!fresh) {
         /* Keep serving with the old rules; say exactly what is wrong. */
         char *save, *line = strtok_r(errors, "\n", &save);

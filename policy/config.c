@@ -1,7 +1,7 @@
 /*
  * config.c - YAML node helpers and the generic typed-table walker.
  *
- * Knows nothing of rules or detectors: policy/load.c drives it with the
+ * Knows nothing of rules or detectors: the loader drives it with the
  * section tables, detectors use the scalar/list helpers for their options.
  */
 #include <errno.h>
@@ -15,31 +15,86 @@
 #include "sg_config.h"
 #include "sg_policy.h"
 
+static void add_error(struct sg_cfg *cfg, const char *file, unsigned line, unsigned col, const char *msg)
+{
+    /* Past the cap only count: an alias bomb once printed 8 million lines. */
+    if (++cfg->nerrors > SG_CFG_MAX_ERRORS)
+        return;
+    if (col)
+        sg_buf_printf(&cfg->errors, "%s:%u:%u: %s\n", file, line, col, msg);
+    else
+        sg_buf_printf(&cfg->errors, "%s:%u: %s\n", file, line, msg);
+}
+
 void sg_cfg_error_at(struct sg_cfg *cfg, unsigned line, unsigned col, const char *fmt, ...)
 {
     va_list ap;
-    char msg[512];
+    char msg[1024];
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (++cfg->nerrors > SG_CFG_MAX_ERRORS)
+        return;
     sg_buf_printf(&cfg->errors, "%s:%u:%u: %s\n", cfg->file, line, col, msg);
-    cfg->nerrors++;
+}
+
+void sg_cfg_error_file(struct sg_cfg *cfg, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[1024];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    add_error(cfg, file, line, col, msg);
+}
+
+char *sg_cfg_take_errors(struct sg_cfg *cfg)
+{
+    if (cfg->nerrors > SG_CFG_MAX_ERRORS)
+        sg_buf_printf(&cfg->errors, "... and %u more errors\n", cfg->nerrors - SG_CFG_MAX_ERRORS);
+    return sg_buf_steal(&cfg->errors);
+}
+
+static void add_warning(struct sg_cfg *cfg, const char *text)
+{
+    if (++cfg->nwarnings <= SG_CFG_MAX_ERRORS)
+        sg_buf_puts(&cfg->warnings, text);
+}
+
+char *sg_cfg_take_warnings(struct sg_cfg *cfg)
+{
+    if (cfg->nwarnings > SG_CFG_MAX_ERRORS)
+        sg_buf_printf(&cfg->warnings, "... and %u more warnings\n", cfg->nwarnings - SG_CFG_MAX_ERRORS);
+    return cfg->warnings.len ? sg_buf_steal(&cfg->warnings) : NULL;
 }
 
 void sg_cfg_warn(struct sg_cfg *cfg, const char *file, unsigned line, const char *fmt, ...)
 {
     va_list ap;
-    char msg[512];
+    char msg[1024], full[1400];
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    sg_buf_printf(&cfg->warnings, "%s:%u: %s\n", file, line, msg);
+    snprintf(full, sizeof(full), "%s:%u: %s\n", file, line, msg);
+    add_warning(cfg, full);
+}
+
+void sg_cfg_warn_node(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[1024], full[1400];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof(full), "%s:%u:%u: warning: %s\n", cfg->file,
+             node ? (unsigned)node->start_mark.line + 1 : 1, node ? (unsigned)node->start_mark.column + 1 : 1, msg);
+    add_warning(cfg, full);
 }
 
 void sg_cfg_error(struct sg_cfg *cfg, const yaml_node_t *node, const char *fmt, ...)
 {
     va_list ap;
-    char msg[512];
+    char msg[1024];
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -120,15 +175,56 @@ bool sg_cfg_size(struct sg_cfg *cfg, yaml_node_t *node, size_t min, size_t max, 
     return true;
 }
 
+static bool count_items(struct sg_cfg *cfg, const yaml_node_t *node, size_t n)
+{
+    if (cfg->items_capped)
+        return false;
+    cfg->nitems += n;
+    if (cfg->nitems <= SG_CFG_MAX_ITEMS)
+        return true;
+    cfg->items_capped = true;
+    sg_cfg_error(cfg, node, "more than %d list entries in the policy (counting every use of a YAML alias); "
+                 "a policy is limited to that many", SG_CFG_MAX_ITEMS);
+    return false;
+}
+
+bool sg_cfg_count_phrases(struct sg_cfg *cfg, const yaml_node_t *node, size_t n)
+{
+    if (cfg->phrases_capped)
+        return false;
+    cfg->nphrases += n;
+    if (cfg->nphrases <= SG_CFG_MAX_PHRASES)
+        return true;
+    cfg->phrases_capped = true;
+    sg_cfg_error(cfg, node, "more than %d phrases in the policy (counting every rule and every use of "
+                 "a YAML alias); a policy is limited to that many", SG_CFG_MAX_PHRASES);
+    return false;
+}
+
+bool sg_cfg_count_patterns(struct sg_cfg *cfg, const yaml_node_t *node, size_t n)
+{
+    if (cfg->patterns_capped)
+        return false;
+    cfg->npatterns += n;
+    if (cfg->npatterns <= SG_CFG_MAX_PATTERNS)
+        return true;
+    cfg->patterns_capped = true;
+    sg_cfg_error(cfg, node, "more than %d pattern conditions in the policy (each regex: pattern and each "
+                 "condition other than phrases: counts, in every rule and every use of a YAML alias); a policy "
+                 "is limited to that many", SG_CFG_MAX_PATTERNS);
+    return false;
+}
+
 char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
                       yaml_node_t ***nodes)
 {
-    char **list = sg_xcalloc(1, sizeof(*list));
-    size_t n = 0;
     if (nodes)
         *nodes = NULL;
     if (node && node->type == YAML_SCALAR_NODE) {
-        list = sg_strv_push(list, (const char *)node->data.scalar.value);
+        char **list = sg_xcalloc(2, sizeof(*list));
+        if (!count_items(cfg, node, 1))
+            return list;
+        list[0] = sg_xstrdup((const char *)node->data.scalar.value);
         if (nodes) {
             *nodes = sg_xcalloc(2, sizeof(**nodes));
             (*nodes)[0] = node;
@@ -137,19 +233,23 @@ char **sg_cfg_strlist(struct sg_cfg *cfg, yaml_node_t *node, const char *what,
     }
     if (!node || node->type != YAML_SEQUENCE_NODE) {
         sg_cfg_error(cfg, node, "%s must be a value or a list of values", what);
-        return list;
+        return sg_xcalloc(1, sizeof(char *));
     }
     size_t count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (!count_items(cfg, node, count))
+        count = 0;
+    /* Sized once: pushing one at a time is quadratic on long lists. */
+    char **list = sg_xcalloc(count + 1, sizeof(*list));
     if (nodes)
         *nodes = sg_xcalloc(count + 1, sizeof(**nodes));
-    for (yaml_node_item_t *it = node->data.sequence.items.start;
-         it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = sg_cfg_node(cfg, *it);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = sg_cfg_node(cfg, node->data.sequence.items.start[i]);
         if (!item || item->type != YAML_SCALAR_NODE) {
             sg_cfg_error(cfg, item, "each entry of %s must be a single value", what);
             continue;
         }
-        list = sg_strv_push(list, (const char *)item->data.scalar.value);
+        list[n] = sg_xstrdup((const char *)item->data.scalar.value);
         if (nodes)
             (*nodes)[n] = item;
         n++;
@@ -219,49 +319,89 @@ static void set_field(struct sg_cfg *cfg, const struct sg_cfg_key *k, yaml_node_
     }
 }
 
-bool sg_cfg_duplicate_key(struct sg_cfg *cfg, yaml_node_t *map, yaml_node_pair_t *pair)
+int sg_cfg_row(const struct sg_cfg_key *table, const char *key)
 {
-    /* libyaml keeps both; a second value silently winning is a trap. */
-    yaml_node_t *key = sg_cfg_node(cfg, pair->key);
-    if (!key || key->type != YAML_SCALAR_NODE)
-        return false;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
-        yaml_node_t *k = sg_cfg_node(cfg, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, (char *)key->data.scalar.value)) {
-            sg_cfg_error(cfg, key, "duplicate key \"%s\" (first at line %lu)", (char *)key->data.scalar.value,
-                         (unsigned long)k->start_mark.line + 1);
-            return true;
-        }
-    }
-    return false;
+    for (int i = 0; table[i].key; i++)
+        if (!strcmp(table[i].key, key))
+            return i;
+    return -1;
 }
 
-void sg_cfg_apply_table(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
-                        void *target, const char *section)
+void sg_cfg_key_list(const struct sg_cfg_key *table, struct sg_buf *out)
+{
+    for (size_t i = 0; table[i].key; i++)
+        sg_buf_printf(out, "%s%s", i ? ", " : "", table[i].key);
+}
+
+uint64_t sg_cfg_walk(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
+                     const char *section, sg_cfg_pair_fn fn, void *ctx, yaml_node_t **nodes)
+{
+    uint64_t seen = 0;
+    yaml_node_t *first[SG_CFG_MAX_KEYS];
+    if (!map || map->type != YAML_MAPPING_NODE) {
+        struct sg_buf keys = {0};
+        sg_cfg_key_list(table, &keys);
+        sg_cfg_error(cfg, map, "%s must be a mapping of key: value (%s)", section ? section : "the policy",
+                     keys.data ? keys.data : "");
+        sg_buf_free(&keys);
+        return 0;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = sg_cfg_node(cfg, p->key);
+        const char *name = sg_cfg_scalar(cfg, key, section ? "a key" : "a section name");
+        if (!name)
+            continue;
+        int row = sg_cfg_row(table, name);
+        if (row < 0 || row >= SG_CFG_MAX_KEYS) {
+            struct sg_buf keys = {0};
+            sg_cfg_key_list(table, &keys);
+            if (section)
+                sg_cfg_error(cfg, key, "unknown key \"%s\" in %s (valid keys: %s)", name, section, keys.data);
+            else
+                sg_cfg_error(cfg, key, "unknown section \"%s\" (valid sections: %s)", name, keys.data);
+            sg_buf_free(&keys);
+            continue;
+        }
+        /* libyaml keeps both; a second value silently winning is a trap. */
+        if (seen & ((uint64_t)1 << row)) {
+            sg_cfg_error(cfg, key, "duplicate key \"%s\" (first at line %lu)", name,
+                         (unsigned long)first[row]->start_mark.line + 1);
+            continue;
+        }
+        seen |= (uint64_t)1 << row;
+        first[row] = key;
+        yaml_node_t *value = sg_cfg_node(cfg, p->value);
+        if (nodes)
+            nodes[row] = value;
+        fn(cfg, &table[row], key, value, ctx);
+    }
+    return seen;
+}
+
+static void apply_pair(struct sg_cfg *cfg, const struct sg_cfg_key *row, yaml_node_t *key, yaml_node_t *value,
+                       void *target)
+{
+    if (!value)
+        return;
+    (void)key;
+    set_field(cfg, row, value, NULL, target);
+}
+
+uint64_t sg_cfg_apply_table_nodes(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
+                                  void *target, const char *section, yaml_node_t **nodes)
 {
     for (const struct sg_cfg_key *k = table; k->key; k++)
         if (k->def)
             set_field(cfg, k, NULL, k->def, target);
     if (!map)
-        return;
-    if (map->type != YAML_MAPPING_NODE) {
-        sg_cfg_error(cfg, map, "%s must be a mapping of key: value", section);
-        return;
-    }
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = sg_cfg_node(cfg, p->key);
-        const char *name = sg_cfg_scalar(cfg, key, "a key");
-        if (!name || sg_cfg_duplicate_key(cfg, map, p))
-            continue;
-        const struct sg_cfg_key *k;
-        for (k = table; k->key && strcmp(k->key, name); k++)
-            ;
-        if (!k->key) {
-            sg_cfg_error(cfg, key, "unknown key \"%s\" in %s", name, section);
-            continue;
-        }
-        set_field(cfg, k, sg_cfg_node(cfg, p->value), NULL, target);
-    }
+        return 0;
+    return sg_cfg_walk(cfg, map, table, section, apply_pair, target, nodes);
+}
+
+uint64_t sg_cfg_apply_table(struct sg_cfg *cfg, yaml_node_t *map, const struct sg_cfg_key *table,
+                            void *target, const char *section)
+{
+    return sg_cfg_apply_table_nodes(cfg, map, table, target, section, NULL);
 }
 
 void sg_cfg_free_table(const struct sg_cfg_key *table, void *target)

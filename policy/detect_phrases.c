@@ -13,13 +13,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_schema.h"
 #include "sg_text.h"
 
 struct phrases {
     char **phrases;
     unsigned *ids;
-    size_t n;
+    size_t n, cap;
 };
+
+static void add(struct phrases *ph, const char *s)
+{
+    /* Doubling: list files hold many thousands of lines. */
+    if (ph->n + 1 >= ph->cap) {
+        ph->cap = ph->cap ? ph->cap * 2 : 16;
+        ph->phrases = sg_xrealloc(ph->phrases, ph->cap * sizeof(char *));
+    }
+    ph->phrases[ph->n++] = sg_xstrdup(s);
+    ph->phrases[ph->n] = NULL;
+}
+
+/* A phrase must keep a letter or digit after normalisation: one of only
+ * punctuation and spaces would match (nearly) everywhere. */
+static const char *phrase_problem(const char *s)
+{
+    if (!s[strspn(s, " \t")])
+        return "is empty";
+    struct sg_buf norm = {0};
+    bool ok = sg_text_normalise(s, strlen(s), &norm);
+    bool word = false;
+    for (size_t i = 0; ok && i < norm.len && !word; i++) {
+        unsigned char c = (unsigned char)norm.data[i];
+        word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    }
+    sg_buf_free(&norm);
+    if (!ok)
+        return "cannot be read as text";
+    return word ? NULL : "has no letters or digits, so it would match almost any message";
+}
+
+static void remember_file(struct sg_cfg *cfg, const char *path)
+{
+    if (!cfg->policy)
+        return;
+    char **files = cfg->policy->list_files;
+    for (size_t i = 0; files && files[i]; i++)
+        if (!strcmp(files[i], path))
+            return;
+    cfg->policy->list_files = sg_strv_push(files, path);
+}
 
 static void read_list_file(struct sg_cfg *cfg, yaml_node_t *node, const char *name, struct phrases *ph)
 {
@@ -30,65 +72,97 @@ static void read_list_file(struct sg_cfg *cfg, yaml_node_t *node, const char *na
         free(path);
         return;
     }
+    remember_file(cfg, path);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
+    unsigned lineno = 0;
     while ((len = getline(&line, &cap, fp)) > 0) {
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+        lineno++;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
             line[--len] = '\0';
         char *s = line;
         while (*s == ' ' || *s == '\t')
             s++;
-        if (*s && *s != '#')
-            ph->phrases = sg_strv_push(ph->phrases, s);
+        if (!*s || *s == '#')
+            continue;
+        if (!sg_cfg_count_phrases(cfg, node, 1))
+            break;
+        const char *why = phrase_problem(s);
+        if (why)
+            sg_cfg_error_file(cfg, path, lineno, (unsigned)(s - line) + 1, "phrase \"%s\" %s", s, why);
+        else
+            add(ph, s);
     }
     free(line);
     fclose(fp);
     free(path);
 }
 
+static void parse_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    struct phrases *ph = field;
+    if (!sg_cfg_count_phrases(cfg, node, node->type == YAML_SEQUENCE_NODE
+                              ? (size_t)(node->data.sequence.items.top - node->data.sequence.items.start) : 1))
+        return;
+    yaml_node_t **nodes;
+    char **items = sg_cfg_strlist(cfg, node, "phrases", &nodes);
+    for (size_t i = 0; items[i]; i++) {
+        const char *why = phrase_problem(items[i]);
+        if (why)
+            sg_cfg_error(cfg, nodes[i], "phrase \"%s\" %s", items[i], why);
+        else
+            add(ph, items[i]);
+    }
+    sg_strv_free(items);
+    free(nodes);
+}
+
+static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    yaml_node_t **nodes;
+    char **items = sg_cfg_strlist(cfg, node, "files", &nodes);
+    for (size_t i = 0; items[i]; i++)
+        read_list_file(cfg, nodes[i], items[i], field);
+    sg_strv_free(items);
+    free(nodes);
+}
+
+/* Offsets are 0: both keys fill the one phrase list. */
+static const struct sg_cfg_key phrases_keys[] = {
+    {.key = "list", .type = SG_CFG_CUSTOM, .custom = parse_list, .shape = "list",
+     .doc = "Phrases written in the policy."},
+    {.key = "files", .type = SG_CFG_CUSTOM, .custom = parse_files, .shape = "list of paths",
+     .doc = "Files of one phrase a line (blank lines and `#` comments skipped), relative to the policy file; "
+            "a change to one reloads the policy like a change to the policy file."},
+    {.key = NULL},
+};
+
+const struct sg_cfg_key *sg_phrases_options(void)
+{
+    return phrases_keys;
+}
+
 static void *phrases_parse(struct sg_cfg *cfg, yaml_node_t *node)
 {
     struct phrases *ph = sg_xcalloc(1, sizeof(*ph));
-    ph->phrases = sg_xcalloc(1, sizeof(char *));
     if (node && node->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-            yaml_node_t *key = sg_cfg_node(cfg, p->key);
-            yaml_node_t *val = sg_cfg_node(cfg, p->value);
-            const char *k = sg_cfg_scalar(cfg, key, "a key");
-            if (!k)
-                continue;
-            yaml_node_t **nodes;
-            char **items = sg_cfg_strlist(cfg, val, k, &nodes);
-            if (!strcmp(k, "list")) {
-                for (size_t i = 0; items[i]; i++)
-                    ph->phrases = sg_strv_push(ph->phrases, items[i]);
-            } else if (!strcmp(k, "files")) {
-                for (size_t i = 0; items[i]; i++)
-                    read_list_file(cfg, nodes[i], items[i], ph);
-            } else {
-                sg_cfg_error(cfg, key, "unknown key \"%s\" in phrases (list, files)", k);
-            }
-            sg_strv_free(items);
-            free(nodes);
-        }
+        sg_cfg_apply_table(cfg, node, phrases_keys, ph, "phrases");
+    } else if (node && (node->type == YAML_SEQUENCE_NODE || node->type == YAML_SCALAR_NODE)) {
+        parse_list(cfg, node, ph);
     } else {
-        sg_strv_free(ph->phrases);
-        ph->phrases = sg_cfg_strlist(cfg, node, "phrases", NULL);
+        sg_cfg_error(cfg, node, "phrases must be a list, or {list: [...], files: [...]}");
     }
-    ph->n = sg_strv_len(ph->phrases);
-    for (size_t i = 0; i < ph->n; i++)
-        if (!ph->phrases[i][strspn(ph->phrases[i], " \t")])
-            sg_cfg_error(cfg, node, "phrases: entry %zu is empty", i + 1);
-    if (ph->n == 0)
+    if (ph->n == 0 && !cfg->phrases_capped)
         sg_cfg_error(cfg, node, "phrases: the list is empty");
     return ph;
 }
 
 static bool phrases_compile(void *state, struct sg_matcher *m, struct sg_cfg *cfg)
 {
+    (void)cfg;
     struct phrases *ph = state;
-    ph->ids = sg_xcalloc(ph->n, sizeof(*ph->ids));
+    ph->ids = sg_xcalloc(ph->n ? ph->n : 1, sizeof(*ph->ids));
     for (size_t i = 0; i < ph->n; i++)
         ph->ids[i] = sg_matcher_add_phrase(m, ph->phrases[i]);
     return true;
@@ -114,7 +188,9 @@ static int phrases_scan(const void *state, const struct sg_scan *scan, struct sg
 static void phrases_free(void *state)
 {
     struct phrases *ph = state;
-    sg_strv_free(ph->phrases);
+    for (size_t i = 0; i < ph->n; i++)
+        free(ph->phrases[i]);
+    free(ph->phrases);
     free(ph->ids);
     free(ph);
 }

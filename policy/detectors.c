@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_schema.h"
 #include "sg_text.h"
 
 extern const struct sg_detector sg_detect_phrases;
@@ -28,16 +29,73 @@ static const struct sg_detector *const registry[] = {
     NULL,
 };
 
+/* The options each condition takes as a mapping, for the walker and the
+ * reference; the keys are the names[] the detector hands to
+ * sg_detector_options. */
+static const struct sg_cfg_key mobile_opts[] = {
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of numbers",
+     .doc = "Numbers never counted, in any writing (a school trip mobile)."},
+    {.key = NULL},
+};
+static const struct sg_cfg_key personal_email_opts[] = {
+    {.key = "allow_domains", .type = SG_CFG_STRLIST, .shape = "list of domains",
+     .doc = "Domains whose addresses are not personal (`\"*.gov.uk\"`, `nhs.net`, `\"*.ac.uk\"`)."},
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of addresses", .doc = "Addresses never counted."},
+    {.key = NULL},
+};
+static const struct sg_cfg_key social_opts[] = {
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of host/path",
+     .doc = "Accounts never counted, besides `official_social`."},
+    {.key = NULL},
+};
+
+const struct sg_cfg_key *sg_detector_option_table(const char *detector)
+{
+    if (!strcmp(detector, "mobile"))
+        return mobile_opts;
+    if (!strcmp(detector, "personal_email"))
+        return personal_email_opts;
+    if (!strcmp(detector, "social"))
+        return social_opts;
+    if (!strcmp(detector, "phrases"))
+        return sg_phrases_options();
+    return NULL;
+}
+
 bool sg_detector_enabled(struct sg_cfg *cfg, yaml_node_t *node, const char *key)
 {
-    if (node && node->type == YAML_MAPPING_NODE)
-        return true;
+    if (node && node->type == YAML_MAPPING_NODE) {
+        if (sg_detector_option_table(key))
+            return true;
+        /* A mapping here would be read as "on" with its keys ignored. */
+        sg_cfg_error(cfg, node, "%s takes no options; write %s: true", key, key);
+        return false;
+    }
     bool on = false;
     if (!sg_cfg_bool(cfg, node, &on))
         return false;
     if (!on)
         sg_cfg_error(cfg, node, "%s: false is not a condition; remove the line instead", key);
     return on;
+}
+
+struct options_ctx {
+    const char *const *names;
+    char ***const *outs;
+};
+
+static void on_option(struct sg_cfg *cfg, const struct sg_cfg_key *row, yaml_node_t *key, yaml_node_t *value,
+                      void *ctx_)
+{
+    (void)key;
+    struct options_ctx *ctx = ctx_;
+    for (size_t i = 0; ctx->names[i]; i++) {
+        if (!strcmp(ctx->names[i], row->key)) {
+            sg_strv_free(*ctx->outs[i]);
+            *ctx->outs[i] = sg_cfg_strlist(cfg, value, row->key, NULL);
+            return;
+        }
+    }
 }
 
 void sg_detector_options(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
@@ -47,25 +105,17 @@ void sg_detector_options(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
         *outs[i] = sg_xcalloc(1, sizeof(char *));
     if (!node || node->type != YAML_MAPPING_NODE)
         return;
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = sg_cfg_node(cfg, p->key);
-        const char *name = sg_cfg_scalar(cfg, k, "an option");
-        if (!name)
-            continue;
-        size_t i;
-        for (i = 0; names[i] && strcmp(names[i], name); i++)
-            ;
-        if (!names[i]) {
-            struct sg_buf known = {0};
-            for (size_t j = 0; names[j]; j++)
-                sg_buf_printf(&known, "%s%s", j ? ", " : "", names[j]);
-            sg_cfg_error(cfg, k, "unknown option \"%s\" for %s (%s)", name, key, known.len ? known.data : "none");
-            sg_buf_free(&known);
-            continue;
-        }
-        sg_strv_free(*outs[i]);
-        *outs[i] = sg_cfg_strlist(cfg, sg_cfg_node(cfg, p->value), name, NULL);
+    const struct sg_cfg_key *table = sg_detector_option_table(key);
+    struct sg_cfg_key local[SG_CFG_MAX_KEYS + 1];
+    if (!table) {
+        size_t n = 0;
+        for (; names[n] && n < SG_CFG_MAX_KEYS; n++)
+            local[n] = (struct sg_cfg_key){.key = names[n], .type = SG_CFG_STRLIST};
+        local[n] = (struct sg_cfg_key){.key = NULL};
+        table = local;
     }
+    struct options_ctx ctx = {names, outs};
+    sg_cfg_walk(cfg, node, table, key, on_option, &ctx, NULL);
 }
 
 size_t sg_detector_patterns(struct sg_cfg *cfg, yaml_node_t *node, const char *what,

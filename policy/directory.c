@@ -14,6 +14,7 @@
 #include <string.h>
 #include "sg_config.h"
 #include "sg_directory.h"
+#include "sg_policy.h"
 #include "sg_util.h"
 
 struct sg_directory {
@@ -22,10 +23,11 @@ struct sg_directory {
     GHashTable *relatives;       /* "staff\npupil" -> relation */
     GPtrArray *people;
     char **files;
-    size_t npupils, nstaff;
+    size_t npupils, nstaff, nrelatives;
 };
 
 enum csv_kind { KIND_PUPILS, KIND_STAFF, KIND_RELATIVES };
+static const char *const kind_names[] = {"pupils", "staff", "relatives"};
 
 struct reader {
     struct sg_cfg *cfg;
@@ -34,10 +36,17 @@ struct reader {
     enum csv_kind kind;
     const struct sg_dir_columns *cols;
     unsigned line, row_line;
-    bool header_done, failed;
+    unsigned field_line;         /* where the field being read began */
+    bool header_done, failed, in_fini;
+    bool at_row_start;           /* libcsv is between rows */
+    size_t ncols;                /* header fields */
+    char **header;
     char **fields;               /* current row */
+    size_t nfields, cap;
     int idx_name[8], nname;
     int idx_email, idx_personal, idx_upn, idx_year, idx_school, idx_staff, idx_pupil, idx_relation;
+    GHashTable *schools;         /* lower-cased schools: ids; NULL = no check */
+    GHashTable *bad_schools;     /* values already reported */
 };
 
 static void person_free(gpointer p)
@@ -52,11 +61,50 @@ static void person_free(gpointer p)
     free(s);
 }
 
+static const char *column_name(struct reader *r, size_t i)
+{
+    return r->header && i < r->ncols ? r->header[i] : "?";
+}
+
+/* A quoted field that spans lines is normal (addresses); one that holds
+ * what looks like whole rows, or is still open at the end of the file, is
+ * an unbalanced quote that swallowed the rows after it. */
+static bool swallowed_rows(struct reader *r, const char *data, size_t len)
+{
+    if (r->in_fini)
+        return true;
+    if (r->ncols < 2)
+        return false;
+    const char *nl = memchr(data, '\n', len);
+    while (nl) {
+        const char *start = nl + 1, *end = memchr(start, '\n', len - (size_t)(start - data));
+        size_t commas = 0;
+        for (const char *c = start; c < (end ? end : data + len); c++)
+            commas += *c == ',';
+        if (commas >= r->ncols - 1)
+            return true;
+        nl = end;
+    }
+    return false;
+}
+
 static void on_field(void *data, size_t len, void *r_)
 {
     struct reader *r = r_;
-    if (!r->fields)
-        r->row_line = r->line;
+    if (r->failed)
+        return;
+    if (!r->nfields)
+        r->row_line = r->field_line;
+    if (data && r->line > r->field_line && swallowed_rows(r, data, len)) {
+        sg_cfg_error_file(r->cfg, r->path, r->field_line, 0,
+                          "a quote opened in the %s column on this line is not closed where the field ends, so it "
+                          "takes in the lines after it (up to line %u); fix the quotes in the export",
+                          r->header_done ? column_name(r, r->nfields) : "header", r->line);
+        r->failed = true;
+        return;
+    }
+    r->field_line = r->line;
+    r->at_row_start = false;
     char *f = sg_xstrndup(data ? data : "", data ? len : 0);
     /* Trim spaces that exports leave around values. */
     size_t start = strspn(f, " \t");
@@ -64,19 +112,39 @@ static void on_field(void *data, size_t len, void *r_)
     while (end > start && (f[end - 1] == ' ' || f[end - 1] == '\t'))
         end--;
     f[end] = '\0';
-    r->fields = sg_strv_push(r->fields, f + start);
+    if (r->nfields + 1 >= r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->fields = sg_xrealloc(r->fields, r->cap * sizeof(char *));
+    }
+    r->fields[r->nfields++] = sg_xstrdup(f + start);
+    r->fields[r->nfields] = NULL;
     free(f);
 }
 
-static int column(struct reader *r, const char *name, bool required)
+static int find_column(struct reader *r, const char *name)
 {
-    if (!name || !*name)
-        return -1;
-    for (int i = 0; r->fields && r->fields[i]; i++)
+    for (size_t i = 0; name && *name && i < r->nfields; i++)
         if (!g_ascii_strcasecmp(r->fields[i], name))
-            return i;
-    if (required) {
-        sg_cfg_error_at(r->cfg, r->row_line, 1, "%s: no column \"%s\" in the header (map it under directory: columns:)", r->path, name);
+            return (int)i;
+    return -1;
+}
+
+/* A column named in the policy must be in the header; a default one only
+ * when the loader cannot do without it. */
+static int column(struct reader *r, enum sg_dir_col key, const char *name, bool needed)
+{
+    int i = find_column(r, name);
+    if (i >= 0 || !name || !*name)
+        return i;
+    const struct sg_dir_columns *c = r->cols;
+    if (c->mapped & (1u << key)) {
+        sg_cfg_error_at(r->cfg, c->line[key], c->col[key], "column \"%s\" is not in the header of %s (line %u)",
+                        name, r->path, r->row_line);
+        r->failed = true;
+    } else if (needed) {
+        sg_cfg_error_file(r->cfg, r->path, r->row_line, 0,
+                          "no column \"%s\" in the header (map it under directory: columns: %s:)", name,
+                          kind_names[r->kind]);
         r->failed = true;
     }
     return -1;
@@ -86,40 +154,65 @@ static void read_header(struct reader *r)
 {
     const struct sg_dir_columns *c = r->cols;
     if (r->kind == KIND_RELATIVES) {
-        r->idx_staff = column(r, c->staff, true);
-        r->idx_pupil = column(r, c->pupil, true);
-        r->idx_relation = column(r, c->relation, false);
-        return;
+        r->idx_staff = column(r, SG_COL_STAFF, c->staff, true);
+        r->idx_pupil = column(r, SG_COL_PUPIL, c->pupil, true);
+        r->idx_relation = column(r, SG_COL_RELATION, c->relation, false);
+    } else {
+        r->nname = 0;
+        for (size_t i = 0; c->name && c->name[i] && r->nname < 8; i++)
+            r->idx_name[r->nname++] = column(r, SG_COL_NAME, c->name[i], false);
+        r->idx_email = column(r, SG_COL_EMAIL, c->email, true);
+        r->idx_personal = column(r, SG_COL_PERSONAL, c->personal_emails, false);
+        r->idx_school = column(r, SG_COL_SCHOOL, c->school, false);
+        r->idx_upn = r->kind == KIND_PUPILS ? column(r, SG_COL_UPN, c->upn, false) : -1;
+        r->idx_year = r->kind == KIND_PUPILS ? column(r, SG_COL_YEAR, c->year, false) : -1;
     }
-    r->nname = 0;
-    for (size_t i = 0; c->name && c->name[i] && r->nname < 8; i++)
-        r->idx_name[r->nname++] = column(r, c->name[i], false);
-    r->idx_email = column(r, c->email, true);
-    r->idx_personal = column(r, c->personal_emails, false);
-    r->idx_school = column(r, c->school, false);
-    r->idx_upn = r->kind == KIND_PUPILS ? column(r, c->upn, false) : -1;
-    r->idx_year = r->kind == KIND_PUPILS ? column(r, c->year, false) : -1;
+    r->ncols = r->nfields;
+    r->header = r->fields;
+    r->fields = NULL;
+    r->nfields = r->cap = 0;
 }
 
 static const char *field(struct reader *r, int idx)
 {
-    if (idx < 0 || (size_t)idx >= sg_strv_len(r->fields))
+    if (idx < 0 || (size_t)idx >= r->nfields)
         return "";
     return r->fields[idx];
+}
+
+static void check_school(struct reader *r, const char *school)
+{
+    if (!r->schools || !*school)
+        return;
+    char *key = g_ascii_strdown(school, -1);
+    if (g_hash_table_contains(r->schools, key) || g_hash_table_contains(r->bad_schools, key)) {
+        g_free(key);
+        return;
+    }
+    g_hash_table_add(r->bad_schools, key);     /* one error per value, not per row */
+    struct sg_buf ids = {0};
+    const struct sg_policy *p = r->cfg->policy;
+    for (size_t i = 0; i < p->nunits; i++)
+        if (p->units[i].id)
+            sg_buf_printf(&ids, "%s%s", ids.len ? ", " : "", p->units[i].id);
+    sg_cfg_error_file(r->cfg, r->path, r->row_line, 0, "School \"%s\" (column %s) is not an id under schools: (%s)",
+                      school, r->cols->school, ids.data ? ids.data : "");
+    sg_buf_free(&ids);
 }
 
 static void add_person(struct reader *r)
 {
     char *email = sg_addr_normalise(field(r, r->idx_email));
     if (!email) {
-        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: \"%s\" is not an email address", field(r, r->idx_email));
+        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: the %s column is not an email address", r->cols->email);
         return;
     }
     if (g_hash_table_contains(r->d->school_addr, email)) {
-        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: duplicate address");
+        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: its %s is already listed", r->cols->email);
         free(email);
         return;
     }
+    check_school(r, field(r, r->idx_school));
     struct sg_person *p = sg_xcalloc(1, sizeof(*p));
     p->is_pupil = r->kind == KIND_PUPILS;
     p->email = email;
@@ -127,16 +220,19 @@ static void add_person(struct reader *r)
     for (int i = 0; i < r->nname; i++)
         if (*field(r, r->idx_name[i]))
             sg_buf_printf(&name, "%s%s", name.len ? " " : "", field(r, r->idx_name[i]));
-    p->name = sg_buf_steal(&name);
+    p->name = name.data ? sg_buf_steal(&name) : sg_xstrdup("");
     p->upn = sg_xstrdup(field(r, r->idx_upn));
     p->year = sg_xstrdup(field(r, r->idx_year));
     p->school = sg_xstrdup(field(r, r->idx_school));
     p->personal = sg_xcalloc(1, sizeof(char *));
     char *list = sg_xstrdup(field(r, r->idx_personal)), *save = NULL;
+    unsigned n = 0;
     for (char *tok = strtok_r(list, ";, \t", &save); tok; tok = strtok_r(NULL, ";, \t", &save)) {
+        n++;
         char *a = sg_addr_normalise(tok);
         if (!a) {
-            sg_cfg_warn(r->cfg, r->path, r->row_line, "personal address \"%s\" ignored: not an email address", tok);
+            sg_cfg_warn(r->cfg, r->path, r->row_line, "entry %u of the %s column ignored: not an email address", n,
+                        r->cols->personal_emails);
             continue;
         }
         p->personal = sg_strv_push(p->personal, a);
@@ -158,23 +254,38 @@ static void add_relative(struct reader *r)
     char *staff = sg_addr_normalise(field(r, r->idx_staff));
     char *pupil = sg_addr_normalise(field(r, r->idx_pupil));
     if (!staff || !pupil) {
-        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: staff and pupil must both be email addresses");
+        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: the %s column is not an email address",
+                    !staff ? r->cols->staff : r->cols->pupil);
     } else {
         char *key = g_strdup_printf("%s\n%s", staff, pupil);
         g_hash_table_replace(r->d->relatives, key, g_strdup(*field(r, r->idx_relation) ? field(r, r->idx_relation) : "relative"));
+        r->d->nrelatives++;
     }
     free(staff);
     free(pupil);
 }
 
+static void clear_row(struct reader *r)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        free(r->fields[i]);
+    r->nfields = 0;
+    if (r->fields)
+        r->fields[0] = NULL;
+}
+
 static void on_row(int term, void *r_)
 {
+    (void)term;
     struct reader *r = r_;
+    r->field_line = r->line + 1;
+    r->at_row_start = true;
     if (!r->failed) {
         if (!r->header_done) {
             read_header(r);
             r->header_done = true;
-        } else if (sg_strv_len(r->fields) == 1 && !*r->fields[0]) {
+            return;
+        } else if (r->nfields == 1 && !*r->fields[0]) {
             /* blank line */
         } else if (r->kind == KIND_RELATIVES) {
             add_relative(r);
@@ -182,44 +293,55 @@ static void on_row(int term, void *r_)
             add_person(r);
         }
     }
-    sg_strv_free(r->fields);
-    r->fields = NULL;
+    clear_row(r);
 }
 
-static void read_csv(struct sg_cfg *cfg, struct sg_directory *d, const char *rel, enum csv_kind kind,
-                     const struct sg_dir_columns *cols)
+static void read_csv(struct sg_cfg *cfg, struct sg_directory *d, const struct sg_directory_cfg *dc, enum csv_kind kind,
+                     const char *rel, const struct sg_dir_columns *cols, GHashTable *schools)
 {
     char *path = sg_cfg_path(cfg, rel);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        sg_cfg_error_at(cfg, 0, 0, "directory file %s: %s", path, strerror(errno));
+        sg_cfg_error_at(cfg, dc->at_line[kind], dc->at_col[kind], "directory file %s: %s", path, strerror(errno));
         free(path);
         return;
     }
     d->files = sg_strv_push(d->files, path);
     struct csv_parser parser;
     csv_init(&parser, CSV_APPEND_NULL);
-    struct reader r = {.cfg = cfg, .d = d, .path = path, .kind = kind, .cols = cols};
+    struct reader r = {.cfg = cfg, .d = d, .path = path, .kind = kind, .cols = cols, .field_line = 1,
+                       .at_row_start = true, .schools = schools};
+    if (schools)
+        r.bad_schools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     while (!r.failed && (len = getline(&line, &cap, fp)) > 0) {
         char *s = line;
         r.line++;
+        /* Blank lines between rows give no callbacks: a row starts on the
+         * first line that has something. */
+        if (r.at_row_start)
+            r.field_line = r.line;
         if (r.line == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
             s += 3;                  /* Excel's UTF-8 byte order mark */
             len -= 3;
         }
         if (csv_parse(&parser, s, (size_t)len, on_field, on_row, &r) != (size_t)len) {
-            sg_cfg_error_at(cfg, r.line, 1, "%s: %s", path, csv_strerror(csv_error(&parser)));
+            sg_cfg_error_file(cfg, path, r.line, 0, "%s", csv_strerror(csv_error(&parser)));
             r.failed = true;
         }
     }
+    r.in_fini = true;
     if (!r.failed)
         csv_fini(&parser, on_field, on_row, &r);
     if (!r.header_done && !r.failed)
-        sg_cfg_error_at(cfg, 1, 1, "%s: empty file (a header row is needed)", path);
-    sg_strv_free(r.fields);
+        sg_cfg_error_file(cfg, path, 1, 0, "empty file (a header row is needed)");
+    clear_row(&r);
+    free(r.fields);
+    sg_strv_free(r.header);
+    if (r.bad_schools)
+        g_hash_table_destroy(r.bad_schools);
     csv_free(&parser);
     free(line);
     fclose(fp);
@@ -234,12 +356,21 @@ struct sg_directory *sg_directory_load(struct sg_cfg *cfg, const struct sg_direc
     d->relatives = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     d->people = g_ptr_array_new_with_free_func(person_free);
     d->files = sg_xcalloc(1, sizeof(char *));
-    if (dc->pupils_path && *dc->pupils_path)
-        read_csv(cfg, d, dc->pupils_path, KIND_PUPILS, &dc->pupils);
-    if (dc->staff_path && *dc->staff_path)
-        read_csv(cfg, d, dc->staff_path, KIND_STAFF, &dc->staff);
-    if (dc->relatives_path && *dc->relatives_path)
-        read_csv(cfg, d, dc->relatives_path, KIND_RELATIVES, &dc->relatives);
+    GHashTable *schools = NULL;
+    const struct sg_policy *p = cfg->policy;
+    if (p && p->nunits) {
+        schools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (size_t i = 0; i < p->nunits; i++)
+            if (p->units[i].id)
+                g_hash_table_add(schools, g_ascii_strdown(p->units[i].id, -1));
+    }
+    const char *paths[] = {dc->pupils_path, dc->staff_path, dc->relatives_path};
+    const struct sg_dir_columns *cols[] = {&dc->pupils, &dc->staff, &dc->relatives};
+    for (int k = KIND_PUPILS; k <= KIND_RELATIVES; k++)
+        if (paths[k] && *paths[k])
+            read_csv(cfg, d, dc, (enum csv_kind)k, paths[k], cols[k], schools);
+    if (schools)
+        g_hash_table_destroy(schools);
     return d;
 }
 
@@ -285,6 +416,11 @@ bool sg_directory_related(const struct sg_directory *d, const struct sg_person *
 size_t sg_directory_count(const struct sg_directory *d, bool pupils)
 {
     return d ? (pupils ? d->npupils : d->nstaff) : 0;
+}
+
+size_t sg_directory_relatives(const struct sg_directory *d)
+{
+    return d ? d->nrelatives : 0;
 }
 
 char *const *sg_directory_files(const struct sg_directory *d)

@@ -4,12 +4,14 @@
  */
 #include <arpa/inet.h>
 #include <glib.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "sg_config.h"
 #include "sg_hours.h"
+#include "sg_schema.h"
 
 static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -33,38 +35,86 @@ static bool parse_date(const char *s, int *out)
     return true;
 }
 
-static void parse_holidays(struct sg_cfg *cfg, yaml_node_t *node, struct sg_hours *out)
+static void parse_date_field(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
+    const char *s = sg_cfg_scalar(cfg, node, "a date");
+    if (s && !parse_date(s, field))
+        sg_cfg_error(cfg, node, "\"%s\" is not a date (YYYY-MM-DD)", s);
+}
+
+const struct sg_cfg_key sg_schema_holiday[] = {
+    {.key = "from", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_holiday, from), .custom = parse_date_field,
+     .shape = "YYYY-MM-DD", .required = true, .doc = "First day of the holiday."},
+    {.key = "to", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_holiday, to), .custom = parse_date_field,
+     .shape = "YYYY-MM-DD", .required = true, .doc = "Last day of the holiday (inclusive)."},
+    {.key = NULL},
+};
+
+static void parse_holidays(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    struct sg_hours *out = (struct sg_hours *)((char *)field - offsetof(struct sg_hours, holidays));
     if (node->type != YAML_SEQUENCE_NODE) {
         sg_cfg_error(cfg, node, "holidays must be a list of {from: YYYY-MM-DD, to: YYYY-MM-DD}");
         return;
     }
-    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *h = sg_cfg_node(cfg, *it);
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    free(out->holidays);
+    out->holidays = sg_xcalloc(n ? n : 1, sizeof(*out->holidays));
+    out->nholidays = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *h = sg_cfg_node(cfg, node->data.sequence.items.start[i]);
         struct sg_holiday hol = {0, 0};
         if (h->type != YAML_MAPPING_NODE) {
             sg_cfg_error(cfg, h, "a holiday is {from: YYYY-MM-DD, to: YYYY-MM-DD}");
             continue;
         }
-        for (yaml_node_pair_t *p = h->data.mapping.pairs.start; p < h->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = sg_cfg_node(cfg, p->key), *v = sg_cfg_node(cfg, p->value);
-            const char *key = sg_cfg_scalar(cfg, k, "a key"), *val = sg_cfg_scalar(cfg, v, "a date");
-            if (!key || !val)
-                continue;
-            int *slot = !strcmp(key, "from") ? &hol.from : !strcmp(key, "to") ? &hol.to : NULL;
-            if (!slot)
-                sg_cfg_error(cfg, k, "unknown key \"%s\" in a holiday (from, to)", key);
-            else if (!parse_date(val, slot))
-                sg_cfg_error(cfg, v, "\"%s\" is not a date (YYYY-MM-DD)", val);
-        }
+        sg_cfg_apply_table(cfg, h, sg_schema_holiday, &hol, "a holiday");
         if (!hol.from || !hol.to || hol.to < hol.from) {
             sg_cfg_error(cfg, h, "a holiday needs from: and to: with to on or after from");
             continue;
         }
-        out->holidays = sg_xrealloc(out->holidays, (out->nholidays + 1) * sizeof(*out->holidays));
         out->holidays[out->nholidays++] = hol;
     }
 }
+
+static void parse_days(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    yaml_node_t **nodes;
+    char **days = sg_cfg_strlist(cfg, node, "days", &nodes);
+    unsigned mask = 0;
+    for (size_t i = 0; days[i]; i++) {
+        size_t d;
+        for (d = 0; d < 7 && strncasecmp(days[i], day_names[d], 3); d++)
+            ;
+        if (d == 7)
+            sg_cfg_error(cfg, nodes[i], "\"%s\" is not a day (mon, tue, wed, thu, fri, sat, sun)", days[i]);
+        else
+            mask |= 1u << d;
+    }
+    sg_strv_free(days);
+    free(nodes);
+    *(unsigned *)field = mask;
+}
+
+static void parse_time_field(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "a time");
+    if (s && !parse_hhmm(s, field))
+        sg_cfg_error(cfg, node, "\"%s\" is not a time (HH:MM, quoted)", s);
+}
+
+#define HOURS(f) offsetof(struct sg_hours, f)
+const struct sg_cfg_key sg_schema_hours[] = {
+    {.key = "days", .type = SG_CFG_CUSTOM, .offset = HOURS(days), .custom = parse_days, .def = "[mon, tue, wed, thu, fri]",
+     .shape = "list of days", .doc = "Week days staff may contact pupils: mon, tue, wed, thu, fri, sat, sun."},
+    {.key = "start", .type = SG_CFG_CUSTOM, .offset = HOURS(start), .custom = parse_time_field, .def = "\"08:00\"",
+     .shape = "\"HH:MM\"", .doc = "Start of the window, local time. Quote it: YAML reads 07:30 unquoted as a number."},
+    {.key = "end", .type = SG_CFG_CUSTOM, .offset = HOURS(end), .custom = parse_time_field, .def = "\"18:00\"",
+     .shape = "\"HH:MM\"", .doc = "End of the window (after start), local time."},
+    {.key = "holidays", .type = SG_CFG_CUSTOM, .offset = HOURS(holidays), .custom = parse_holidays,
+     .shape = "list of mappings", .sub = sg_schema_holiday, .doc = "Days with no contact at all: `[{from: 2026-12-19, to: 2027-01-03}]`."},
+    {.key = NULL},
+};
 
 bool sg_hours_parse(struct sg_cfg *cfg, yaml_node_t *node, struct sg_hours *out)
 {
@@ -77,36 +127,7 @@ bool sg_hours_parse(struct sg_cfg *cfg, yaml_node_t *node, struct sg_hours *out)
     out->days = 0x1f;
     out->start = 8 * 60;
     out->end = 18 * 60;
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = sg_cfg_node(cfg, p->key), *v = sg_cfg_node(cfg, p->value);
-        const char *key = sg_cfg_scalar(cfg, k, "a key");
-        if (!key)
-            continue;
-        if (!strcmp(key, "days")) {
-            yaml_node_t **nodes;
-            char **days = sg_cfg_strlist(cfg, v, "days", &nodes);
-            out->days = 0;
-            for (size_t i = 0; days[i]; i++) {
-                size_t d;
-                for (d = 0; d < 7 && strncasecmp(days[i], day_names[d], 3); d++)
-                    ;
-                if (d == 7)
-                    sg_cfg_error(cfg, nodes[i], "\"%s\" is not a day (mon, tue, wed, thu, fri, sat, sun)", days[i]);
-                else
-                    out->days |= 1u << d;
-            }
-            sg_strv_free(days);
-            free(nodes);
-        } else if (!strcmp(key, "start") || !strcmp(key, "end")) {
-            const char *s = sg_cfg_scalar(cfg, v, key);
-            if (s && !parse_hhmm(s, !strcmp(key, "start") ? &out->start : &out->end))
-                sg_cfg_error(cfg, v, "\"%s\" is not a time (HH:MM, quoted)", s);
-        } else if (!strcmp(key, "holidays")) {
-            parse_holidays(cfg, v, out);
-        } else {
-            sg_cfg_error(cfg, k, "unknown key \"%s\" in contact_hours (days, start, end, holidays)", key);
-        }
-    }
+    sg_cfg_apply_table(cfg, node, sg_schema_hours, out, "contact_hours");
     if (out->end <= out->start)
         sg_cfg_error(cfg, node, "contact_hours: end must be after start");
     return true;

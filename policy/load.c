@@ -1,22 +1,24 @@
 /*
- * load.c - reads a policy file into a snapshot: sections through typed
- * tables, rules through the detector registry, then one matcher compile.
+ * load.c - reads a policy file into a snapshot: the top level and the
+ * school-wide sections through their key tables; rules and directory are
+ * in load_rules.c and load_directory.c.
  *
  * Every mistake is reported with file:line:col, and loading carries on so
  * that an admin sees all of them in one `safeguard-milter -n` run.
  */
 #include <errno.h>
+#include <glib.h>
 #include <libgen.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sg_config.h"
 #include "sg_detector.h"
 #include "sg_policy.h"
+#include "sg_schema.h"
 #include "sg_text.h"
-#include <glib.h>
-#include <strings.h>
 
 #define KEY(s, f) offsetof(s, f)
 
@@ -28,16 +30,18 @@ static void parse_hours_field(struct sg_cfg *cfg, yaml_node_t *node, void *field
 
 static void parse_phone_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
-    char **raw = sg_cfg_strlist(cfg, node, "landlines", NULL), **out = sg_xcalloc(1, sizeof(char *));
+    yaml_node_t **nodes;
+    char **raw = sg_cfg_strlist(cfg, node, "landlines", &nodes), **out = sg_xcalloc(1, sizeof(char *));
     for (size_t i = 0; raw[i]; i++) {
         char *d = sg_phone_national(raw[i]);
         if (strlen(d) < 10 || strlen(d) > 11)
-            sg_cfg_error(cfg, node, "\"%s\" is not a UK phone number", raw[i]);
+            sg_cfg_error(cfg, nodes[i], "\"%s\" is not a UK phone number", raw[i]);
         else
             out = sg_strv_push(out, d);
         free(d);
     }
     sg_strv_free(raw);
+    free(nodes);
     sg_strv_free(*(char ***)field);
     *(char ***)field = out;
 }
@@ -46,6 +50,37 @@ static void parse_url_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
     sg_strv_free(*(char ***)field);
     *(char ***)field = sg_strv_map(sg_cfg_strlist(cfg, node, "official_social", NULL), sg_url_key);
+}
+
+/* Domains are compared without case and without a trailing dot, and "@"
+ * is a common slip from addresses: normalise, and say so, because the
+ * admin may have meant something else. */
+static void parse_domains(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    yaml_node_t **nodes;
+    char **list = sg_cfg_strlist(cfg, node, "a domain list", &nodes);
+    for (size_t i = 0; list[i]; i++) {
+        char *d = list[i], *s = d;
+        if (*s == '@')
+            s++;
+        char *norm = g_ascii_strdown(s, -1);
+        size_t n = strlen(norm);
+        while (n && norm[n - 1] == '.')
+            norm[--n] = '\0';
+        if (!*norm || strchr(norm, '@') || strchr(norm, ' ') || (strchr(norm, '*') && strncmp(norm, "*.", 2))) {
+            sg_cfg_error(cfg, nodes[i], "\"%s\" is not a domain (school.sch.uk, or *.school.sch.uk for subdomains)", d);
+        } else if (strcmp(norm, d)) {
+            /* No double quotes: the syslog copy of a warning stops at one. */
+            sg_cfg_warn_node(cfg, nodes[i], "domain %s read as %s (domains are written without @, a trailing "
+                             "dot or capitals)", d, norm);
+        }
+        free(list[i]);
+        list[i] = sg_xstrdup(norm);
+        g_free(norm);
+    }
+    free(nodes);
+    sg_strv_free(*(char ***)field);
+    *(char ***)field = list;
 }
 
 static void parse_rcpt_mode(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -59,6 +94,42 @@ static void parse_rcpt_mode(struct sg_cfg *cfg, yaml_node_t *node, void *field)
         *(enum sg_rcpt_mode *)field = SG_RCPT_REMOVE;
     else
         sg_cfg_error(cfg, node, "recipient_mode is hold or remove, not \"%s\"", s);
+}
+
+/* Fields a verdict header must not be named after: the milter deletes
+ * every copy of the verdict header from the mail it screens, so naming it
+ * after one of these would strip the message's own header. */
+static const char *const standard_fields[] = {
+    "From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Received", "Reply-To", "Sender",
+    "Return-Path", "MIME-Version", "DKIM-Signature", "ARC-Seal", "ARC-Message-Signature",
+    "ARC-Authentication-Results", "Authentication-Results", "Received-SPF", "In-Reply-To", "References",
+    "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Date", "Resent-Sender",
+    "Resent-Message-ID", "Delivered-To", "List-Id", "List-Unsubscribe", "Comments", "Keywords",
+    "X-Safeguard-Removed", NULL,
+};
+
+static void parse_header_name(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "header");
+    if (!s)
+        return;
+    for (const char *c = s; *c; c++) {
+        if ((unsigned char)*c < 33 || (unsigned char)*c > 126 || *c == ':') {
+            sg_cfg_error(cfg, node, "header \"%s\" is not a header field name (printable ASCII without "
+                         "spaces or \":\", e.g. X-Safeguard-Verdict)", s);
+            return;
+        }
+    }
+    bool standard = !*s || !g_ascii_strncasecmp(s, "Content-", 8) || !g_ascii_strncasecmp(s, "List-", 5);
+    for (size_t i = 0; !standard && standard_fields[i]; i++)
+        standard = !g_ascii_strcasecmp(s, standard_fields[i]);
+    if (standard) {
+        sg_cfg_error(cfg, node, "header \"%s\" is %s; every copy of the verdict header is removed from screened "
+                     "mail, so use a name of its own such as X-Safeguard-Verdict", s, *s ? "a standard message header" : "empty");
+        return;
+    }
+    free(*(char **)field);
+    *(char **)field = sg_xstrdup(s);
 }
 
 static void parse_networks(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -79,386 +150,197 @@ static void parse_networks(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     free(nodes);
 }
 
-static const struct sg_cfg_key school_keys[] = {
-    {"name", SG_CFG_STR, KEY(struct sg_school, name), "", 0, 0, "School or trust name, shown in bounces.", NULL},
-    {"staff_domains", SG_CFG_STRLIST, KEY(struct sg_school, staff_domains), "", 0, 0, "Domains of staff accounts (internal). \"*.x\" matches subdomains.", NULL},
-    {"pupil_domains", SG_CFG_STRLIST, KEY(struct sg_school, pupil_domains), "", 0, 0, "Domains of pupils' school accounts.", NULL},
-    {"trust_domains", SG_CFG_STRLIST, KEY(struct sg_school, trust_domains), "", 0, 0, "Other domains inside the trust.", NULL},
-    {"timezone", SG_CFG_STR, KEY(struct sg_school, timezone), "Europe/London", 0, 0, "Time zone for contact hours.", NULL},
-    {"contact_hours", SG_CFG_CUSTOM, KEY(struct sg_school, hours), NULL, 0, 0, "When staff may contact pupils: days, start, end, holidays.", parse_hours_field},
-    {"landlines", SG_CFG_CUSTOM, KEY(struct sg_school, landlines), NULL, 0, 0, "The school's own phone numbers; never personal contact details.", parse_phone_list},
-    {"official_social", SG_CFG_CUSTOM, KEY(struct sg_school, official_social), NULL, 0, 0, "The school's own social media accounts (host/path).", parse_url_list},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+#define SCHOOL(f) KEY(struct sg_school, f)
+const struct sg_cfg_key sg_schema_school[] = {
+    {.key = "name", .type = SG_CFG_STR, .offset = SCHOOL(name), .def = "", .doc = "School or trust name, shown in bounces."},
+    {.key = "staff_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(staff_domains), .custom = parse_domains,
+     .shape = "list of domains", .required = true,
+     .doc = "Domains of staff accounts (class `internal`). `\"*.x.sch.uk\"` matches subdomains. Written in "
+            "lower case without `@` or a trailing dot; other spellings are read that way with a warning."},
+    {.key = "pupil_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(pupil_domains), .custom = parse_domains,
+     .def = "[]", .shape = "list of domains", .doc = "Domains of pupils' school accounts (class `pupil`)."},
+    {.key = "trust_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(trust_domains), .custom = parse_domains,
+     .def = "[]", .shape = "list of domains", .doc = "Other domains inside the trust (class `trust`)."},
+    {.key = "timezone", .type = SG_CFG_STR, .offset = SCHOOL(timezone), .def = "Europe/London",
+     .doc = "Time zone of the contact windows (tzdata name). A zone without daylight saving (`UTC`, `GMT`) "
+            "gives a warning: UK clocks change."},
+    {.key = "contact_hours", .type = SG_CFG_CUSTOM, .offset = SCHOOL(hours), .custom = parse_hours_field,
+     .shape = "mapping", .sub = sg_schema_hours, .doc = "When staff may contact pupils (below)."},
+    {.key = "landlines", .type = SG_CFG_CUSTOM, .offset = SCHOOL(landlines), .custom = parse_phone_list,
+     .def = "[]", .shape = "list of phone numbers",
+     .doc = "The school's own phone numbers (switchboard, school mobiles): never personal contact details."},
+    {.key = "official_social", .type = SG_CFG_CUSTOM, .offset = SCHOOL(official_social), .custom = parse_url_list,
+     .def = "[]", .shape = "list of host/path",
+     .doc = "The school's own social media accounts, e.g. `twitter.com/northfieldacad`: links to them (and "
+            "below them) are not personal."},
+    {.key = NULL},
 };
 
-static const struct sg_cfg_key actions_keys[] = {
-    {"header", SG_CFG_STR, KEY(struct sg_actions_cfg, header), "X-Safeguard-Verdict", 0, 0, "Header added to annotated and held mail.", NULL},
-    {"subject_tag", SG_CFG_STR, KEY(struct sg_actions_cfg, subject_tag), "", 0, 0, "Prefix added to the subject of annotated mail; empty for none.", NULL},
-    {"on_internal_error", SG_CFG_ACTION, KEY(struct sg_actions_cfg, on_internal_error), "tempfail", 0, 0, "What to answer when the filter itself fails.", NULL},
-    {"dsl_contact", SG_CFG_STR, KEY(struct sg_actions_cfg, dsl_contact), "the Designated Safeguarding Lead", 0, 0, "Who staff should ask, named in bounces.", NULL},
-    {"recipient_mode", SG_CFG_CUSTOM, KEY(struct sg_actions_cfg, recipient_mode), NULL, 0, 0, "hold: the whole message is held; remove: only offending pupil recipients are removed.", parse_rcpt_mode},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+#define ACT(f) KEY(struct sg_actions_cfg, f)
+const struct sg_cfg_key sg_schema_actions[] = {
+    {.key = "header", .type = SG_CFG_CUSTOM, .offset = ACT(header), .custom = parse_header_name,
+     .def = "X-Safeguard-Verdict", .shape = "header field name",
+     .doc = "Header added (at the top) to annotated and held mail: `annotate; categories=...; rules=...; "
+            "event=...`. Any copy of it in outbound mail is removed. Must be a "
+            "field name of its own: standard fields (From, Subject, Content-*, DKIM-Signature, ...) are refused."},
+    {.key = "subject_tag", .type = SG_CFG_STR, .offset = ACT(subject_tag), .def = "",
+     .doc = "Prefix for the subject of annotated mail; empty for none."},
+    {.key = "on_internal_error", .type = SG_CFG_ACTION, .offset = ACT(on_internal_error), .def = "tempfail",
+     .doc = "Answer when the filter itself fails. `accept` gives a warning: such mail passes unscreened."},
+    {.key = "dsl_contact", .type = SG_CFG_STR, .offset = ACT(dsl_contact), .def = "the Designated Safeguarding Lead",
+     .doc = "Named in bounces: whom staff should ask."},
+    {.key = "recipient_mode", .type = SG_CFG_CUSTOM, .offset = ACT(recipient_mode), .custom = parse_rcpt_mode,
+     .def = "hold", .shape = "hold or remove",
+     .doc = "`hold`: a message that breaks a recipient-scoped quarantine/reject rule is held or rejected "
+            "whole. `remove`: only the offending recipients are removed, the rest is delivered with "
+            "`X-Safeguard-Removed: N recipients removed; rules=...; event=...`; if nobody would be left, the "
+            "message is held. The log names a removed recipient only as the first 10 hex digits of the SHA-256 "
+            "of the lower-cased address, @domain."},
+    {.key = NULL},
 };
 
+#define LIM(f) KEY(struct sg_limits_cfg, f)
 #define MSGLIM(f) (offsetof(struct sg_limits_cfg, msg) + offsetof(struct sg_message_limits, f))
-static const struct sg_cfg_key limits_keys[] = {
-    {"spool_memory", SG_CFG_SIZE, KEY(struct sg_limits_cfg, spool_memory), "1M", 0, (size_t)1 << 30, "Bytes of a message kept in memory before spilling to a temporary file.", NULL},
-    {"max_message_size", SG_CFG_SIZE, MSGLIM(max_message_size), "50M", 1024, (size_t)1 << 32, "Largest message screened in full.", NULL},
-    {"max_mime_depth", SG_CFG_SIZE, MSGLIM(max_depth), "16", 1, 256, "Deepest MIME nesting walked.", NULL},
-    {"max_mime_parts", SG_CFG_SIZE, MSGLIM(max_parts), "500", 1, 100000, "Most MIME parts walked.", NULL},
-    {"max_text", SG_CFG_SIZE, MSGLIM(max_text_bytes), "8M", 1024, (size_t)1 << 30, "Most decoded text scanned.", NULL},
-    {"attachment_keep", SG_CFG_SIZE, MSGLIM(max_attachment_keep), "4M", 0, (size_t)1 << 30, "Decoded bytes of each attachment kept for attachment rules.", NULL},
-    {"on_limit", SG_CFG_ACTION, KEY(struct sg_limits_cfg, on_limit), "quarantine", 0, 0, "Action when a limit stops screening short.", NULL},
-    {"worker_memory", SG_CFG_SIZE, KEY(struct sg_limits_cfg, worker_memory), "1G", (size_t)64 << 20, (size_t)1 << 40, "Memory an evaluation worker may use for one message (RLIMIT_AS above its start); running out is a limit hit.", NULL},
-    {"eval_timeout", SG_CFG_SIZE, KEY(struct sg_limits_cfg, eval_seconds), "30", 1, 3600, "Seconds one message's evaluation may take in a worker; running out is a limit hit.", NULL},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+const struct sg_cfg_key sg_schema_limits[] = {
+    {.key = "spool_memory", .type = SG_CFG_SIZE, .offset = LIM(spool_memory), .def = "1M", .min = 0, .max = (size_t)1 << 30,
+     .doc = "Bytes of a message kept in memory before spilling to an unlinked 0600 temporary file (`-T DIR`)."},
+    {.key = "max_message_size", .type = SG_CFG_SIZE, .offset = MSGLIM(max_message_size), .def = "50M", .min = 1024,
+     .max = (size_t)1 << 32, .doc = "Largest message screened in full; a larger one is a limit hit."},
+    {.key = "max_mime_depth", .type = SG_CFG_SIZE, .offset = MSGLIM(max_depth), .def = "16", .min = 1, .max = 256,
+     .doc = "Deepest MIME nesting walked."},
+    {.key = "max_mime_parts", .type = SG_CFG_SIZE, .offset = MSGLIM(max_parts), .def = "500", .min = 1, .max = 100000,
+     .doc = "Most MIME parts walked."},
+    {.key = "max_text", .type = SG_CFG_SIZE, .offset = MSGLIM(max_text_bytes), .def = "8M", .min = 1024,
+     .max = (size_t)1 << 30, .doc = "Most decoded text scanned."},
+    {.key = "attachment_keep", .type = SG_CFG_SIZE, .offset = MSGLIM(max_attachment_keep), .def = "4M", .min = 0,
+     .max = (size_t)1 << 30, .doc = "Decoded bytes of each attachment kept for attachment rules."},
+    {.key = "on_limit", .type = SG_CFG_ACTION, .offset = LIM(on_limit), .def = "quarantine",
+     .doc = "Action when a limit stopped screening short. `accept` gives a warning: mail hitting a limit "
+            "passes unscreened."},
+    {.key = "worker_memory", .type = SG_CFG_SIZE, .offset = LIM(worker_memory), .def = "1G", .min = (size_t)64 << 20,
+     .max = (size_t)1 << 40, .doc = "Memory an evaluation worker may use for one message (RLIMIT_AS above its "
+     "start); running out is a limit hit."},
+    {.key = "eval_timeout", .type = SG_CFG_SIZE, .offset = LIM(eval_seconds), .def = "30", .min = 1, .max = 3600,
+     .doc = "Seconds one message's evaluation may take in a worker; running out is a limit hit."},
+    {.key = NULL},
 };
 
-static const struct sg_cfg_key outbound_keys[] = {
-    {"auth", SG_CFG_BOOL, KEY(struct sg_outbound, auth), "true", 0, 0, "Mail with an SMTP AUTH login is staff mail.", NULL},
-    {"sender_domains", SG_CFG_BOOL, KEY(struct sg_outbound, sender_domains), "true", 0, 0, "Mail whose envelope sender is in staff_domains is staff mail.", NULL},
-    {"networks", SG_CFG_CUSTOM, KEY(struct sg_outbound, nets), NULL, 0, 0, "Mail from these client addresses is staff mail.", parse_networks},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+#define OUT(f) KEY(struct sg_outbound, f)
+const struct sg_cfg_key sg_schema_outbound[] = {
+    {.key = "auth", .type = SG_CFG_BOOL, .offset = OUT(auth), .def = "true",
+     .doc = "An SMTP AUTH login (`{auth_authen}`) means staff mail."},
+    {.key = "sender_domains", .type = SG_CFG_BOOL, .offset = OUT(sender_domains), .def = "true",
+     .doc = "An envelope sender in `staff_domains` means staff mail."},
+    {.key = "networks", .type = SG_CFG_CUSTOM, .offset = OUT(nets), .custom = parse_networks,
+     .def = "[]", .shape = "list of networks", .doc = "Client addresses or networks (`10.0.0.0/8`, `::1`) whose mail is staff "
+     "mail. Include `127.0.0.1` for mail submitted with sendmail(1)."},
+    {.key = NULL},
 };
 
-static const struct sg_cfg_key columns_keys[] = {
-    {"name", SG_CFG_STRLIST, KEY(struct sg_dir_columns, name), NULL, 0, 0, "Column(s) joined into the person's name.", NULL},
-    {"email", SG_CFG_STR, KEY(struct sg_dir_columns, email), NULL, 0, 0, "School email address.", NULL},
-    {"personal_emails", SG_CFG_STR, KEY(struct sg_dir_columns, personal_emails), NULL, 0, 0, "Known personal addresses, separated by ; or ,.", NULL},
-    {"upn", SG_CFG_STR, KEY(struct sg_dir_columns, upn), NULL, 0, 0, "Unique Pupil Number.", NULL},
-    {"year", SG_CFG_STR, KEY(struct sg_dir_columns, year), NULL, 0, 0, "Year group.", NULL},
-    {"school", SG_CFG_STR, KEY(struct sg_dir_columns, school), NULL, 0, 0, "School id (matches schools: id).", NULL},
-    {"staff", SG_CFG_STR, KEY(struct sg_dir_columns, staff), NULL, 0, 0, "Relatives: the member of staff's school address.", NULL},
-    {"pupil", SG_CFG_STR, KEY(struct sg_dir_columns, pupil), NULL, 0, 0, "Relatives: the pupil's school address.", NULL},
-    {"relation", SG_CFG_STR, KEY(struct sg_dir_columns, relation), NULL, 0, 0, "Relatives: parent, sibling, ...", NULL},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+/* The top level: each section's node is kept, then read in an order that
+ * lets later sections use earlier ones (rules see contact hours, the
+ * directory sees schools). */
+struct top {
+    yaml_node_t *school, *schools, *directory, *outbound, *actions, *limits, *rules;
 };
 
-const struct sg_cfg_key *sg_policy_table_school(void) { return school_keys; }
-const struct sg_cfg_key *sg_policy_table_actions(void) { return actions_keys; }
-const struct sg_cfg_key *sg_policy_table_limits(void) { return limits_keys; }
-
-static unsigned parse_to(struct sg_cfg *cfg, yaml_node_t *node)
+static void keep_node(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
-    yaml_node_t **nodes;
-    char **names = sg_cfg_strlist(cfg, node, "to", &nodes);
-    unsigned mask = 0;
-    for (size_t i = 0; names[i]; i++) {
-        const char *n = names[i];
-        if (!strcmp(n, "pupils")) {
-            mask |= SG_RCLASS_BIT(SG_RCLASS_PUPIL) | SG_RCLASS_BIT(SG_RCLASS_PUPIL_PERSONAL);
-        } else if (!strcmp(n, "outside")) {
-            mask |= SG_RCLASS_BIT(SG_RCLASS_EXTERNAL) | SG_RCLASS_BIT(SG_RCLASS_PUPIL_PERSONAL);
-        } else if (!strcmp(n, "any")) {
-            mask |= (1u << SG_RCLASS_COUNT) - 1;
-        } else {
-            int c;
-            for (c = 0; c < SG_RCLASS_COUNT && strcmp(n, sg_rclass_name(c)); c++)
-                ;
-            if (c == SG_RCLASS_COUNT)
-                sg_cfg_error(cfg, nodes[i], "unknown recipient class \"%s\" (internal, trust, pupil, pupil-personal, external, pupils, outside, any)", n);
-            else
-                mask |= SG_RCLASS_BIT(c);
-        }
-    }
-    sg_strv_free(names);
-    free(nodes);
-    return mask;
+    (void)cfg;
+    *(yaml_node_t **)field = node;
 }
 
-static void parse_match(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
-{
-    if (!node || node->type != YAML_MAPPING_NODE) {
-        sg_cfg_error(cfg, node, "match must be a mapping of condition: options");
-        return;
-    }
-    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
-    r->conds = sg_xcalloc(n, sizeof(*r->conds));
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = sg_cfg_node(cfg, p->key);
-        const char *name = sg_cfg_scalar(cfg, key, "a condition name");
-        if (!name || sg_cfg_duplicate_key(cfg, node, p))
-            continue;
-        const struct sg_detector *d = sg_detector_find(name);
-        if (!d) {
-            struct sg_buf known = {0};
-            for (const struct sg_detector *const *all = sg_detector_all(); *all; all++)
-                sg_buf_printf(&known, "%s%s", known.len ? ", " : "", (*all)->key);
-            sg_cfg_error(cfg, key, "unknown condition \"%s\" (known: %s)", name, known.data);
-            sg_buf_free(&known);
-            continue;
-        }
-        void *state = d->parse(cfg, sg_cfg_node(cfg, p->value));
-        if (!state)
-            continue;
-        r->conds[r->nconds].det = d;
-        r->conds[r->nconds].state = state;
-        r->nconds++;
-    }
-}
+#define TOP(f) KEY(struct top, f)
+const struct sg_cfg_key sg_schema_top[] = {
+    {.key = "school", .type = SG_CFG_CUSTOM, .offset = TOP(school), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_school, .required = true, .doc = "The school or trust: its domains, time zone and contact hours."},
+    {.key = "schools", .type = SG_CFG_CUSTOM, .offset = TOP(schools), .custom = keep_node, .shape = "list of mappings",
+     .sub = sg_schema_unit, .doc = "Multi-school trusts: one entry per school. A pupil whose School column names an "
+     "`id` gets that school's contact window, everyone else the `school:` one. When present, every School value in "
+     "the CSVs must be one of these ids, and ids must be unique."},
+    {.key = "directory", .type = SG_CFG_CUSTOM, .offset = TOP(directory), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_directory, .doc = "CSV exports from the school's MIS (SIMS, Arbor, Bromcom...): UTF-8 with or "
+     "without a byte-order mark, CRLF or LF, quoted fields. A missing file, a missing column, a quote that is never "
+     "closed or an unknown School value is an error; a bad row is a warning (`file:line` and the column, never the "
+     "row's contents) and is skipped."},
+    {.key = "outbound", .type = SG_CFG_CUSTOM, .offset = TOP(outbound), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_outbound, .doc = "Which mail is staff mail leaving the school. Only that mail is screened; other "
+     "mail is accepted at MAIL FROM and logged with `direction=inbound`. Without this section every message is screened. "
+     "The member of staff is identified by the SASL login first, then the envelope sender, then the From header."},
+    {.key = "actions", .type = SG_CFG_CUSTOM, .offset = TOP(actions), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_actions, .doc = "How verdicts are applied to mail."},
+    {.key = "limits", .type = SG_CFG_CUSTOM, .offset = TOP(limits), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_limits, .doc = "Bounds on the work one message may cost. Sizes take `k`, `M`, `G` suffixes. "
+     "When a limit stops screening short, the message gets `on_limit` and the log and verdict header name the limit "
+     "(html, regex, attachment, time, memory, structure)."},
+    {.key = "rules", .type = SG_CFG_CUSTOM, .offset = TOP(rules), .custom = keep_node, .shape = "list of mappings",
+     .sub = sg_schema_rule, .required = true, .doc = "The rules. Every matching rule is reported, and the message gets "
+     "the most severe action: `accept < annotate < quarantine < reject`."},
+    {.key = NULL},
+};
 
-static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
+/* A zone that never changes its clocks puts a UK school's contact window
+ * an hour out for half the year. */
+static void check_timezone(struct sg_cfg *cfg, yaml_node_t *node, GTimeZone *tz, const char *name)
 {
-    r->line = (unsigned)node->start_mark.line + 1;
-    r->action = SG_ACTION_ANNOTATE;
-    if (node->type != YAML_MAPPING_NODE) {
-        sg_cfg_error(cfg, node, "each rule must be a mapping (id:, category:, match:, action:, cite:)");
-        return;
+    GDateTime *now = g_date_time_new_now_utc();
+    gint year = g_date_time_get_year(now);
+    g_date_time_unref(now);
+    bool dst = false;
+    for (int month = 1; month <= 12 && !dst; month += 6) {
+        GDateTime *t = g_date_time_new_utc(year, month, 15, 12, 0, 0);
+        gint iv = g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL, g_date_time_to_unix(t));
+        dst = iv >= 0 && g_time_zone_is_dst(tz, iv);
+        g_date_time_unref(t);
     }
-    bool have_category = false, have_action = false, have_match = false, have_exempt = false;
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = sg_cfg_node(cfg, p->key);
-        yaml_node_t *val = sg_cfg_node(cfg, p->value);
-        const char *k = sg_cfg_scalar(cfg, key, "a key");
-        if (!k || sg_cfg_duplicate_key(cfg, node, p))
-            continue;
-        const char *s;
-        if (!strcmp(k, "id")) {
-            if ((s = sg_cfg_scalar(cfg, val, "id")))
-                r->id = sg_xstrdup(s);
-        } else if (!strcmp(k, "category")) {
-            if ((s = sg_cfg_scalar(cfg, val, "category"))) {
-                int c = sg_category_parse(s);
-                if (c < 0) {
-                    sg_cfg_error(cfg, val, "unknown category \"%s\" (pupil-contact, contact-details, out-of-hours, social-media, confidential, personal-data, logo, media, reference, offensive, adult, solicitation)", s);
-                } else {
-                    r->category = (enum sg_category)c;
-                    have_category = true;
-                }
-            }
-        } else if (!strcmp(k, "action")) {
-            if ((s = sg_cfg_scalar(cfg, val, "action"))) {
-                int a = sg_action_parse(s);
-                if (a < 0 || a == SG_ACTION_TEMPFAIL)
-                    sg_cfg_error(cfg, val, "unknown action \"%s\" (accept, annotate, quarantine, reject)", s);
-                else {
-                    r->action = (enum sg_action)a;
-                    have_action = true;
-                }
-            }
-        } else if (!strcmp(k, "cite")) {
-            if ((s = sg_cfg_scalar(cfg, val, "cite")))
-                r->cite = sg_xstrdup(s);
-        } else if (!strcmp(k, "explain")) {
-            if ((s = sg_cfg_scalar(cfg, val, "explain")))
-                r->explain = sg_xstrdup(s);
-        } else if (!strcmp(k, "to")) {
-            r->to_mask = parse_to(cfg, val);
-        } else if (!strcmp(k, "family_exempt")) {
-            have_exempt = sg_cfg_bool(cfg, val, &r->family_exempt);
-        } else if (!strcmp(k, "match")) {
-            have_match = true;
-            parse_match(cfg, val, r);
-        } else {
-            sg_cfg_error(cfg, key, "unknown key \"%s\" in rule (id, category, to, match, action, cite, explain, family_exempt)", k);
-        }
-    }
-    /* The policies exempt a member of staff's own child from the contact
-     * rules (seed 002 "own child, or relative"; 003 "immediate family"). */
-    if (!have_exempt)
-        r->family_exempt = r->category == SG_CAT_PUPIL_CONTACT || r->category == SG_CAT_CONTACT_DETAILS ||
-                           r->category == SG_CAT_SOCIAL_MEDIA || r->category == SG_CAT_OUT_OF_HOURS;
-    if (!r->id)
-        sg_cfg_error(cfg, node, "rule has no id");
-    if (!have_category)
-        sg_cfg_error(cfg, node, "rule %s has no valid category", r->id ? r->id : "(no id)");
-    if (!have_action)
-        sg_cfg_error(cfg, node, "rule %s has no valid action", r->id ? r->id : "(no id)");
-    if (!r->cite)
-        sg_cfg_error(cfg, node, "rule %s has no cite (the policy clause it enforces)", r->id ? r->id : "(no id)");
-    if (!have_match && !r->to_mask)
-        sg_cfg_error(cfg, node, "rule %s has neither to: nor match:, so it would match every message", r->id ? r->id : "(no id)");
-}
-
-static void parse_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
-{
-    if (node->type != YAML_SEQUENCE_NODE) {
-        sg_cfg_error(cfg, node, "rules must be a list");
-        return;
-    }
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    p->rules = sg_xcalloc(n, sizeof(*p->rules));
-    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        struct sg_rule *r = &p->rules[p->nrules++];
-        parse_rule(cfg, sg_cfg_node(cfg, *it), r);
-        for (size_t j = 0; r->id && j + 1 < p->nrules; j++)
-            if (p->rules[j].id && !strcmp(p->rules[j].id, r->id))
-                sg_cfg_error(cfg, sg_cfg_node(cfg, *it), "duplicate rule id \"%s\" (first at line %u)", r->id, p->rules[j].line);
-    }
-}
-
-static void parse_schools(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
-{
-    if (node->type != YAML_SEQUENCE_NODE) {
-        sg_cfg_error(cfg, node, "schools must be a list of {id, name, contact_hours}");
-        return;
-    }
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    p->units = sg_xcalloc(n + 1, sizeof(*p->units));
-    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-        yaml_node_t *u = sg_cfg_node(cfg, *it);
-        if (u->type != YAML_MAPPING_NODE) {
-            sg_cfg_error(cfg, u, "each school is a mapping {id, name, contact_hours}");
-            continue;
-        }
-        struct sg_school_unit *unit = &p->units[p->nunits++];
-        for (yaml_node_pair_t *pr = u->data.mapping.pairs.start; pr < u->data.mapping.pairs.top; pr++) {
-            yaml_node_t *k = sg_cfg_node(cfg, pr->key), *v = sg_cfg_node(cfg, pr->value);
-            const char *key = sg_cfg_scalar(cfg, k, "a key"), *val;
-            if (!key)
-                continue;
-            if (!strcmp(key, "id") && (val = sg_cfg_scalar(cfg, v, "id")))
-                unit->id = sg_xstrdup(val);
-            else if (!strcmp(key, "name") && (val = sg_cfg_scalar(cfg, v, "name")))
-                unit->name = sg_xstrdup(val);
-            else if (!strcmp(key, "contact_hours"))
-                sg_hours_parse(cfg, v, &unit->hours);
-            else if (strcmp(key, "id") && strcmp(key, "name"))
-                sg_cfg_error(cfg, k, "unknown key \"%s\" in a school (id, name, contact_hours)", key);
-        }
-        if (!unit->id)
-            sg_cfg_error(cfg, u, "a school needs an id (the value of the directory's School column)");
-    }
-}
-
-static void set_default_columns(struct sg_directory_cfg *d)
-{
-    d->pupils.name = sg_strv_push(sg_strv_push(NULL, "Forename"), "Surname");
-    d->staff.name = sg_strv_push(NULL, "Name");
-    struct sg_dir_columns *both[] = {&d->pupils, &d->staff};
-    for (size_t i = 0; i < 2; i++) {
-        both[i]->email = sg_xstrdup("Email");
-        both[i]->personal_emails = sg_xstrdup("Personal Emails");
-        both[i]->school = sg_xstrdup("School");
-    }
-    d->pupils.upn = sg_xstrdup("UPN");
-    d->pupils.year = sg_xstrdup("Year");
-    d->relatives.staff = sg_xstrdup("Staff Email");
-    d->relatives.pupil = sg_xstrdup("Pupil Email");
-    d->relatives.relation = sg_xstrdup("Relation");
-}
-
-static void parse_columns(struct sg_cfg *cfg, yaml_node_t *node, struct sg_directory_cfg *d)
-{
-    if (node->type != YAML_MAPPING_NODE) {
-        sg_cfg_error(cfg, node, "columns must be a mapping {pupils: {...}, staff: {...}, relatives: {...}}");
-        return;
-    }
-    for (yaml_node_pair_t *pr = node->data.mapping.pairs.start; pr < node->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = sg_cfg_node(cfg, pr->key);
-        const char *key = sg_cfg_scalar(cfg, k, "a key");
-        struct sg_dir_columns *c = !key ? NULL : !strcmp(key, "pupils") ? &d->pupils : !strcmp(key, "staff") ? &d->staff
-                                   : !strcmp(key, "relatives") ? &d->relatives : NULL;
-        if (!c) {
-            if (key)
-                sg_cfg_error(cfg, k, "unknown key \"%s\" in columns (pupils, staff, relatives)", key);
-            continue;
-        }
-        sg_cfg_apply_table(cfg, sg_cfg_node(cfg, pr->value), columns_keys, c, key);
-    }
-}
-
-static void parse_directory(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
-{
-    struct sg_directory_cfg *d = &p->dircfg;
-    set_default_columns(d);
-    if (node->type != YAML_MAPPING_NODE) {
-        sg_cfg_error(cfg, node, "directory must be a mapping (pupils, staff, relatives, columns)");
-        return;
-    }
-    for (yaml_node_pair_t *pr = node->data.mapping.pairs.start; pr < node->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = sg_cfg_node(cfg, pr->key), *v = sg_cfg_node(cfg, pr->value);
-        const char *key = sg_cfg_scalar(cfg, k, "a key"), *val;
-        if (!key)
-            continue;
-        char **slot = !strcmp(key, "pupils") ? &d->pupils_path : !strcmp(key, "staff") ? &d->staff_path
-                      : !strcmp(key, "relatives") ? &d->relatives_path : NULL;
-        if (slot) {
-            if ((val = sg_cfg_scalar(cfg, v, key)))
-                *slot = sg_xstrdup(val);
-        } else if (!strcmp(key, "columns")) {
-            parse_columns(cfg, v, d);
-        } else {
-            sg_cfg_error(cfg, k, "unknown key \"%s\" in directory (pupils, staff, relatives, columns)", key);
-        }
-    }
-    if (!cfg->nerrors)
-        p->directory = sg_directory_load(cfg, d);
+    if (!dst)
+        sg_cfg_warn_node(cfg, node, "time zone %s has no daylight saving, so contact hours will be an hour "
+                         "off UK time in summer (Europe/London follows the clock changes)", name);
 }
 
 static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p)
 {
-    yaml_node_t *school = NULL, *actions = NULL, *limits = NULL, *rules = NULL;
-    yaml_node_t *schools = NULL, *directory = NULL, *outbound = NULL;
+    struct top t = {0};
     if (root->type != YAML_MAPPING_NODE) {
         sg_cfg_error(cfg, root, "the policy must be a mapping (school:, actions:, limits:, rules:)");
         return;
     }
-    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-        yaml_node_t *key = sg_cfg_node(cfg, pr->key);
-        yaml_node_t *val = sg_cfg_node(cfg, pr->value);
-        const char *k = sg_cfg_scalar(cfg, key, "a section name");
-        if (!k || sg_cfg_duplicate_key(cfg, root, pr))
-            continue;
-        if (!strcmp(k, "school"))
-            school = val;
-        else if (!strcmp(k, "actions"))
-            actions = val;
-        else if (!strcmp(k, "limits"))
-            limits = val;
-        else if (!strcmp(k, "rules"))
-            rules = val;
-        else if (!strcmp(k, "schools"))
-            schools = val;
-        else if (!strcmp(k, "directory"))
-            directory = val;
-        else if (!strcmp(k, "outbound"))
-            outbound = val;
-        else
-            sg_cfg_error(cfg, key, "unknown section \"%s\" (school, schools, directory, outbound, actions, limits, rules)", k);
-    }
-    if (!school)
+    sg_cfg_apply_table(cfg, root, sg_schema_top, &t, NULL);
+    if (!t.school)
         sg_cfg_error(cfg, root, "missing section school: (name and domains)");
-    sg_cfg_apply_table(cfg, school, school_keys, &p->school, "school");
-    sg_cfg_apply_table(cfg, actions, actions_keys, &p->actions, "actions");
-    sg_cfg_apply_table(cfg, limits, limits_keys, &p->limits, "limits");
-    if (school && !p->school.staff_domains[0])
-        sg_cfg_error(cfg, school, "school: needs at least one staff_domains entry");
+    yaml_node_t *school[SG_CFG_MAX_KEYS] = {0}, *actions[SG_CFG_MAX_KEYS] = {0}, *limits[SG_CFG_MAX_KEYS] = {0};
+    sg_cfg_apply_table_nodes(cfg, t.school, sg_schema_school, &p->school, "school", school);
+    p->actions.header = sg_xstrdup("X-Safeguard-Verdict");
+    sg_cfg_apply_table_nodes(cfg, t.actions, sg_schema_actions, &p->actions, "actions", actions);
+    sg_cfg_apply_table_nodes(cfg, t.limits, sg_schema_limits, &p->limits, "limits", limits);
+    if (t.school && (!p->school.staff_domains || !p->school.staff_domains[0]))
+        sg_cfg_error(cfg, t.school, "school: needs at least one staff_domains entry");
+    char ***lists[] = {&p->school.staff_domains, &p->school.pupil_domains, &p->school.trust_domains};
+    for (size_t i = 0; i < 3; i++)
+        if (!*lists[i])
+            *lists[i] = sg_xcalloc(1, sizeof(char *));
+    yaml_node_t *tz_node = school[sg_cfg_row(sg_schema_school, "timezone")];
     p->tz = g_time_zone_new_identifier(p->school.timezone);
     if (!p->tz)
-        sg_cfg_error(cfg, school, "unknown time zone \"%s\" (e.g. Europe/London)", p->school.timezone);
-    if (schools)
-        parse_schools(cfg, schools, p);
-    if (outbound) {
+        sg_cfg_error(cfg, tz_node ? tz_node : t.school, "unknown time zone \"%s\" (e.g. Europe/London)", p->school.timezone);
+    else if (tz_node)
+        check_timezone(cfg, tz_node, p->tz, p->school.timezone);
+    yaml_node_t *n;
+    if ((n = limits[sg_cfg_row(sg_schema_limits, "on_limit")]) && p->limits.on_limit == SG_ACTION_ACCEPT)
+        sg_cfg_warn_node(cfg, n, "on_limit: accept lets mail that hits a limit pass unscreened");
+    if ((n = actions[sg_cfg_row(sg_schema_actions, "on_internal_error")]) && p->actions.on_internal_error == SG_ACTION_ACCEPT)
+        sg_cfg_warn_node(cfg, n, "on_internal_error: accept lets mail pass unscreened whenever the filter fails");
+    if (t.schools)
+        sg_load_schools(cfg, t.schools, p);
+    if (t.outbound) {
         p->outbound.configured = true;
-        sg_cfg_apply_table(cfg, outbound, outbound_keys, &p->outbound, "outbound");
+        sg_cfg_apply_table(cfg, t.outbound, sg_schema_outbound, &p->outbound, "outbound");
     }
-    if (directory)
-        parse_directory(cfg, directory, p);
-    if (rules)
-        parse_rules(cfg, rules, p);
+    sg_load_directory(cfg, t.directory, p);
+    if (t.rules)
+        sg_load_rules(cfg, t.rules, p);
     else
         sg_cfg_error(cfg, root, "missing section rules:");
-}
-
-static void compile_all(struct sg_cfg *cfg, struct sg_policy *p)
-{
-    p->matcher = sg_matcher_new();
-    for (size_t i = 0; i < p->nrules; i++) {
-        struct sg_rule *r = &p->rules[i];
-        for (size_t j = 0; j < r->nconds; j++) {
-            const struct sg_detector *d = r->conds[j].det;
-            if (d->needs_text)
-                p->needs_text = true;
-            if (d->needs_attachments)
-                p->limits.msg.decode_attachments = true;
-            if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
-                sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s failed to compile", r->id, d->key);
-        }
-    }
-    char err[512];
-    if (!sg_matcher_compile(p->matcher, err, sizeof(err)))
-        sg_cfg_error_at(cfg, 1, 1, "phrase list: %s", err);
 }
 
 static const char *yaml_problem(const yaml_parser_t *parser)
@@ -466,7 +348,32 @@ static const char *yaml_problem(const yaml_parser_t *parser)
     return parser->problem ? parser->problem : "unreadable YAML";
 }
 
-struct sg_policy *sg_policy_load(const char *path, char **errors)
+static void syntax_error(struct sg_cfg *cfg, const yaml_parser_t *parser)
+{
+    sg_cfg_error_at(cfg, (unsigned)parser->problem_mark.line + 1, (unsigned)parser->problem_mark.column + 1,
+                    "YAML syntax: %s%s%s", yaml_problem(parser), parser->context ? " " : "",
+                    parser->context ? parser->context : "");
+}
+
+/* libyaml reads one document per call; a second one (after "---") would be
+ * silently ignored, and an admin who pasted two policies into one file
+ * would run the first. */
+static void refuse_second_document(struct sg_cfg *cfg, yaml_parser_t *parser)
+{
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next)) {
+        syntax_error(cfg, parser);
+        return;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&next);
+    if (root)
+        sg_cfg_error_at(cfg, (unsigned)next.start_mark.line + 1, (unsigned)next.start_mark.column + 1,
+                        "a second YAML document starts here; a policy file holds one document (remove the \"---\" "
+                        "and what follows, or merge it into the first)");
+    yaml_document_delete(&next);
+}
+
+struct sg_policy *sg_policy_load_with_previous(const char *path, const struct sg_policy *prev, char **errors)
 {
     struct sg_policy *p = sg_xcalloc(1, sizeof(*p));
     atomic_init(&p->refs, 1);
@@ -474,8 +381,9 @@ struct sg_policy *sg_policy_load(const char *path, char **errors)
     char *tmp = sg_xstrdup(path);
     p->dir = sg_xstrdup(dirname(tmp));
     free(tmp);
+    p->list_files = sg_xcalloc(1, sizeof(char *));
 
-    struct sg_cfg cfg = {.file = path, .policy = p};
+    struct sg_cfg cfg = {.file = path, .policy = p, .prev = prev};
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         sg_cfg_error_at(&cfg, 0, 0, "cannot open: %s", strerror(errno));
@@ -486,42 +394,46 @@ struct sg_policy *sg_policy_load(const char *path, char **errors)
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, fp);
     if (!yaml_parser_load(&parser, &doc)) {
-        sg_cfg_error_at(&cfg, (unsigned)parser.problem_mark.line + 1,
-                        (unsigned)parser.problem_mark.column + 1, "YAML syntax: %s%s%s",
-                        yaml_problem(&parser), parser.context ? " " : "",
-                        parser.context ? parser.context : "");
+        syntax_error(&cfg, &parser);
         yaml_parser_delete(&parser);
         fclose(fp);
         goto fail;
     }
     cfg.doc = &doc;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root)
+    if (!root) {
         sg_cfg_error_at(&cfg, 1, 1, "the policy file is empty");
-    else
+    } else {
+        refuse_second_document(&cfg, &parser);
         parse_top(&cfg, root, p);
+    }
     if (!cfg.nerrors)
-        compile_all(&cfg, p);
+        sg_load_compile(&cfg, p);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(fp);
     if (cfg.nerrors)
         goto fail;
     sg_buf_free(&cfg.errors);
-    if (cfg.warnings.len)
-        p->warnings = sg_buf_steal(&cfg.warnings);
+    p->warnings = sg_cfg_take_warnings(&cfg);
     if (errors)
         *errors = NULL;
     return p;
 
 fail:
     sg_buf_free(&cfg.warnings);
+    char *text = sg_cfg_take_errors(&cfg);
     if (errors)
-        *errors = sg_buf_steal(&cfg.errors);
+        *errors = text;
     else
-        sg_buf_free(&cfg.errors);
+        free(text);
     sg_policy_unref(p);
     return NULL;
+}
+
+struct sg_policy *sg_policy_load(const char *path, char **errors)
+{
+    return sg_policy_load_with_previous(path, NULL, errors);
 }
 
 struct sg_policy *sg_policy_ref(struct sg_policy *p)
@@ -535,17 +447,11 @@ void sg_policy_unref(struct sg_policy *p)
 {
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
-    for (size_t i = 0; i < p->nrules; i++) {
-        struct sg_rule *r = &p->rules[i];
-        for (size_t j = 0; j < r->nconds; j++)
-            r->conds[j].det->free(r->conds[j].state);
-        free(r->conds);
-        free(r->id);
-        free(r->cite);
-        free(r->explain);
-    }
-    free(p->rules);
-    sg_cfg_free_table(school_keys, &p->school);
+    sg_load_rules_free(p);
+    sg_cfg_free_table(sg_schema_school, &p->school);
+    sg_strv_free(p->school.staff_domains);
+    sg_strv_free(p->school.pupil_domains);
+    sg_strv_free(p->school.trust_domains);
     sg_hours_free(&p->school.hours);
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
@@ -556,18 +462,13 @@ void sg_policy_unref(struct sg_policy *p)
     }
     free(p->units);
     free(p->outbound.nets);
-    struct sg_dir_columns *cols[] = {&p->dircfg.pupils, &p->dircfg.staff, &p->dircfg.relatives};
-    for (size_t i = 0; i < 3; i++)
-        sg_cfg_free_table(columns_keys, cols[i]);
-    free(p->dircfg.pupils_path);
-    free(p->dircfg.staff_path);
-    free(p->dircfg.relatives_path);
-    sg_directory_free(p->directory);
+    sg_load_directory_free(p);
     if (p->tz)
         g_time_zone_unref(p->tz);
     free(p->warnings);
-    sg_cfg_free_table(actions_keys, &p->actions);
-    sg_matcher_free(p->matcher);
+    sg_strv_free(p->list_files);
+    sg_cfg_free_table(sg_schema_actions, &p->actions);
+    free(p->actions.header);
     free(p->path);
     free(p->dir);
     free(p);
@@ -631,5 +532,8 @@ char **sg_policy_files(const struct sg_policy *p)
     char *const *dir = sg_directory_files(p->directory);
     for (size_t i = 0; dir && dir[i]; i++)
         files = sg_strv_push(files, dir[i]);
+    /* Phrase lists too: editing one must reload like editing the policy. */
+    for (size_t i = 0; p->list_files && p->list_files[i]; i++)
+        files = sg_strv_push(files, p->list_files[i]);
     return files;
 }

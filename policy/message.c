@@ -4,6 +4,10 @@
  *
  * The walk is bounded by depth and part count; a bound reached is
  * recorded in limits_hit for the engine to act on, never an error.
+ * Whatever a reader's mail client would show is screened: every text
+ * part of any subtype (attachments too), display names, header lines GMime dropped,
+ * the raw body of a multipart it found no parts in, and a message with
+ * no headers at all as plain text.
  */
 #include <glib.h>
 #include <gmime/gmime.h>
@@ -11,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include "sg_message.h"
+#include "mime_int.h"
 #include "sg_util.h"
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
@@ -44,8 +50,11 @@ struct walk {
     size_t text_bytes;
 };
 
-static void add_text(struct walk *w, char *text, size_t len, bool html, bool subject)
+enum text_origin { FROM_BODY, FROM_HTML, FROM_SUBJECT, FROM_HEADERS };
+
+static void add_text(struct walk *w, char *text, size_t len, enum text_origin origin)
 {
+    sg_mime_scrub_controls(text, len);
     if (w->text_bytes + len > w->lim->max_text_bytes) {
         w->m->limits_hit |= SG_LIMIT_TEXT;
         len = w->lim->max_text_bytes > w->text_bytes ? w->lim->max_text_bytes - w->text_bytes : 0;
@@ -53,81 +62,10 @@ static void add_text(struct walk *w, char *text, size_t len, bool html, bool sub
     }
     w->text_bytes += len;
     w->m->parts = sg_xrealloc(w->m->parts, (w->m->nparts + 1) * sizeof(*w->m->parts));
-    w->m->parts[w->m->nparts++] = (struct sg_text_part){.text = text, .len = len, .from_html = html, .forwarded_subject = subject};
-}
-
-/* Decoded (transfer-encoding removed) bytes of a leaf part. */
-static GByteArray *part_bytes(GMimePart *part)
-{
-    GMimeDataWrapper *content = g_mime_part_get_content(part);
-    GMimeStream *mem = g_mime_stream_mem_new();
-    if (content)
-        g_mime_data_wrapper_write_to_stream(content, mem);
-    GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-    g_object_unref(mem);
-    return ba;
-}
-
-/* Bytes in the declared charset to UTF-8; undeclared or wrong labels fall
- * back to windows-1252, the usual culprit in school mail. */
-static char *to_utf8(const char *bytes, size_t len, const char *charset, size_t *out_len)
-{
-    if (!bytes || !len) {                /* GMime gives NULL for empty content */
-        *out_len = 0;
-        return sg_xstrdup("");
-    }
-    gsize written = 0;
-    char *conv = NULL;
-    if (charset && *charset) {
-        const char *iconv_name = g_mime_charset_iconv_name(charset);
-        conv = g_convert(bytes, (gssize)len, "UTF-8", iconv_name, NULL, &written, NULL);
-    }
-    if (!conv && g_utf8_validate(bytes, (gssize)len, NULL)) {
-        *out_len = len;
-        return sg_xstrndup(bytes, len);
-    }
-    if (!conv)
-        conv = g_convert_with_fallback(bytes, (gssize)len, "UTF-8", "WINDOWS-1252", "?", NULL, &written, NULL);
-    if (!conv) {
-        *out_len = len;
-        return sg_xstrndup(bytes, len);     /* normalisation repairs what is left */
-    }
-    char *out = sg_xstrndup(conv, written);
-    g_free(conv);
-    *out_len = written;
-    return out;
-}
-
-/* The first bytes of an attachment, decoded with GMime's own decoder,
- * and its decoded size estimated from the encoded one: enough to name its
- * type without decoding megabytes that no rule will read. */
-#define SG_SNIFF_BYTES 8192
-static GByteArray *part_head(GMimePart *part, size_t *size)
-{
-    GByteArray *ba = g_byte_array_new();
-    *size = 0;
-    GMimeDataWrapper *content = g_mime_part_get_content(part);
-    GMimeStream *raw = content ? g_mime_data_wrapper_get_stream(content) : NULL;
-    if (!raw)
-        return ba;
-    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
-    gint64 enclen = g_mime_stream_length(raw);
-    char in[SG_SNIFF_BYTES];
-    g_mime_stream_reset(raw);
-    ssize_t n = g_mime_stream_read(raw, in, sizeof(in));
-    g_mime_stream_reset(raw);
-    if (n > 0) {
-        GMimeEncoding state;
-        g_mime_encoding_init_decode(&state, enc);
-        g_byte_array_set_size(ba, (guint)g_mime_encoding_outlen(&state, (size_t)n));
-        size_t out = g_mime_encoding_step(&state, in, (size_t)n, (char *)ba->data);
-        g_byte_array_set_size(ba, (guint)out);
-        /* base64 carries 3 bytes in 4, plus a line break every 76. */
-        *size = enc == GMIME_CONTENT_ENCODING_BASE64 ? (size_t)(enclen > 0 ? enclen : 0) * 57 / 78
-                                                     : (size_t)(enclen > 0 ? enclen : 0);
-    }
-    return ba;
+    w->m->parts[w->m->nparts++] = (struct sg_text_part){
+        .text = text, .len = len, .from_html = origin == FROM_HTML,
+        .forwarded_subject = origin == FROM_SUBJECT, .from_headers = origin == FROM_HEADERS,
+    };
 }
 
 static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, size_t size, bool estimated)
@@ -142,6 +80,9 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, siz
     a.size_estimated = estimated;
     a.sniffed_type = ba->data ? sg_sniff_type(ba->data, ba->len, a.filename) : "unknown";
     a.data_len = ba->len < w->lim->max_attachment_keep ? ba->len : w->lim->max_attachment_keep;
+    /* Only a rule that reads the bytes misses the rest. */
+    if (w->lim->decode_attachments && a.data_len < ba->len)
+        w->m->limits_hit |= SG_LIMIT_ATTACHMENT;
     if (a.data_len) {
         a.data = sg_xmalloc(a.data_len);
         memcpy(a.data, ba->data, a.data_len);
@@ -150,34 +91,86 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, siz
     w->m->atts[w->m->natts++] = a;
 }
 
+/* How a reader's client shows a part, if as text at all. */
+enum text_kind { NOT_TEXT, TEXT_PLAIN, TEXT_HTML, TEXT_TAGGED, TEXT_FOLDED };
+
+static enum text_kind text_kind(GMimeContentType *ct)
+{
+    if (g_mime_content_type_is_type(ct, "text", "html"))
+        return TEXT_HTML;
+    if (g_mime_content_type_is_type(ct, "text", "enriched") || g_mime_content_type_is_type(ct, "text", "richtext"))
+        return TEXT_TAGGED;
+    static const char *const folded[] = {"vcard", "x-vcard", "directory", "calendar", "x-vcalendar", NULL};
+    for (size_t i = 0; folded[i]; i++)
+        if (g_mime_content_type_is_type(ct, "text", folded[i]))
+            return TEXT_FOLDED;
+    if (g_mime_content_type_is_type(ct, "text", "*") ||
+        g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+        g_mime_content_type_is_type(ct, "message", "disposition-notification"))
+        return TEXT_PLAIN;
+    return NOT_TEXT;
+}
+
+static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType *ct, GByteArray *ba)
+{
+    size_t len;
+    char *utf8 = sg_mime_to_utf8((const char *)ba->data, ba->len, g_mime_content_type_get_parameter(ct, "charset"), &len);
+    sg_mime_scrub_controls(utf8, len);
+    if (kind == TEXT_HTML || kind == TEXT_TAGGED) {
+        size_t tlen;
+        bool fell_back = false;
+        char *t = kind == TEXT_HTML ? sg_html_text(utf8, len, &tlen, &fell_back) : sg_html_strip(utf8, len, &tlen);
+        if (fell_back)
+            w->m->limits_hit |= SG_LIMIT_HTML;
+        free(utf8);
+        utf8 = t;
+        len = tlen;
+    } else if (kind == TEXT_FOLDED) {
+        len = sg_mime_unfold(utf8, len);
+    }
+    add_text(w, utf8, len, kind == TEXT_HTML ? FROM_HTML : FROM_BODY);
+}
+
 static void walk_leaf(struct walk *w, GMimeObject *obj)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
     bool attachment = disp && g_mime_content_disposition_is_attachment(disp);
-    bool plain = g_mime_content_type_is_type(ct, "text", "plain");
-    bool html = g_mime_content_type_is_type(ct, "text", "html");
-    bool text = (plain || html) && !attachment;
-    size_t size = 0;
-    GByteArray *ba = text || w->lim->decode_attachments ? part_bytes(GMIME_PART(obj))
-                                                       : part_head(GMIME_PART(obj), &size);
-    if (text) {
-        size_t len;
-        char *utf8 = to_utf8((const char *)ba->data, ba->len,
-                             g_mime_content_type_get_parameter(ct, "charset"), &len);
-        if (html) {
-            size_t tlen;
-            char *t = sg_html_to_text(utf8, len, &tlen);
-            free(utf8);
-            utf8 = t;
-            len = tlen;
-        }
-        add_text(w, utf8, len, html, false);
-    } else {
-        bool estimated = !w->lim->decode_attachments;
-        add_attachment(w, obj, ba, estimated ? size : ba->len, estimated);
+    enum text_kind kind = text_kind(ct);
+    if (kind != NOT_TEXT) {
+        /* A text attachment opens as text in one click: read it, and list it. */
+        GByteArray *ba = sg_mime_part_bytes(GMIME_PART(obj));
+        add_leaf_text(w, kind, ct, ba);
+        if (attachment)
+            add_attachment(w, obj, ba, ba->len, false);
+        g_byte_array_unref(ba);
+        return;
     }
+    size_t size = 0;
+    bool estimated = !w->lim->decode_attachments;
+    GByteArray *ba = estimated ? sg_mime_part_head(GMIME_PART(obj), &size) : sg_mime_part_bytes(GMIME_PART(obj));
+    /* Plain text under another label (notes.txt as octet-stream) is read
+     * like a text part: one click shows it. */
+    if (ba->data && !strcmp(sg_sniff_type(ba->data, ba->len, NULL), "text")) {
+        if (estimated) {
+            g_byte_array_unref(ba);
+            ba = sg_mime_part_bytes(GMIME_PART(obj));
+            estimated = false;
+        }
+        add_leaf_text(w, TEXT_PLAIN, ct, ba);
+    }
+    add_attachment(w, obj, ba, estimated ? size : ba->len, estimated);
     g_byte_array_unref(ba);
+}
+
+/* Raw text, as a client shows a body it cannot take apart. */
+static void add_raw(struct walk *w, const char *raw)
+{
+    if (!raw || !*raw)
+        return;
+    size_t len;
+    char *utf8 = sg_mime_to_utf8(raw, strlen(raw), NULL, &len);
+    add_text(w, utf8, len, FROM_BODY);
 }
 
 static void walk_message(struct walk *w, GMimeMessage *msg, unsigned depth);
@@ -197,12 +190,20 @@ static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
         int n = g_mime_multipart_get_count(mp);
+        /* No boundary, or one that never appears: GMime leaves the whole
+         * body in the prologue. */
+        if (n == 0) {
+            add_raw(w, g_mime_multipart_get_prologue(mp));
+            add_raw(w, g_mime_multipart_get_epilogue(mp));
+        }
         for (int i = 0; i < n; i++)
             walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
         if (inner)
             walk_message(w, inner, depth + 1);
+        else
+            w->m->limits_hit |= SG_LIMIT_STRUCTURE;
     } else if (GMIME_IS_PART(obj)) {
         walk_leaf(w, obj);
     }
@@ -217,101 +218,140 @@ static void walk_message(struct walk *w, GMimeMessage *msg, unsigned depth)
             struct sg_buf b = {0};
             sg_buf_printf(&b, "Subject: %s", subj);
             size_t len = b.len;
-            add_text(w, sg_buf_steal(&b), len, false, true);
+            add_text(w, sg_buf_steal(&b), len, FROM_SUBJECT);
         }
     }
     walk_object(w, g_mime_message_get_mime_part(msg), depth);
 }
 
-static char **collect_addrs(char **v, InternetAddressList *list, unsigned depth)
+/* What GMime reported while parsing. */
+struct parse_notes {
+    struct sg_buf dropped;      /* header lines it could not read */
+    size_t cap;
+    unsigned limits;
+};
+
+static void parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
 {
-    int n = list ? internet_address_list_length(list) : 0;
-    for (int i = 0; i < n && depth < 4; i++) {
-        InternetAddress *ia = internet_address_list_get_address(list, i);
-        if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-            if (a && *a)
-                v = sg_strv_push(v, a);
-        } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-            v = collect_addrs(v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), depth + 1);
-        }
-    }
-    return v;
+    (void)offset;
+    struct parse_notes *notes = data;
+    /* A client may show a line without a colon as the start of the body. */
+    if (code == GMIME_CRIT_INVALID_HEADER_NAME && item && notes->dropped.len < notes->cap)
+        sg_buf_printf(&notes->dropped, "%s\n", item);
+    else if (code == GMIME_CRIT_NESTING_OVERFLOW)
+        notes->limits |= SG_LIMIT_DEPTH;
 }
 
-static struct sg_message *parse_stream(GMimeStream *stream, size_t raw_size,
-                                       const struct sg_message_limits *lim, char *err, size_t errlen)
+static struct sg_message *parse_bytes(char *buf, size_t len, unsigned limits,
+                                      const struct sg_message_limits *lim)
 {
     sg_message_init_library();
+    struct sg_message *m = sg_xcalloc(1, sizeof(*m));
+    m->raw_size = len;
+    struct walk w = {.m = m, .lim = lim};
+    len = sg_mime_bound(buf, len, lim, &limits);
+    GByteArray *ba = g_byte_array_new_take((guint8 *)buf, len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(ba);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);   /* buf stays the caller's */
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     GMimeParserOptions *opts = g_mime_parser_options_new();
     const char *fallback[] = {"UTF-8", "WINDOWS-1252", NULL};
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    struct parse_notes notes = {.cap = lim->max_text_bytes};
+    g_mime_parser_options_set_warning_callback(opts, parser_warning, &notes);
     GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
     g_mime_parser_options_free(opts);
     g_object_unref(parser);
-    if (!msg) {
-        snprintf(err, errlen, "no message headers could be parsed");
-        return NULL;
+    if (msg) {
+        const char *subj = g_mime_message_get_subject(msg);
+        m->subject = sg_xstrdup(subj ? subj : "");
+        sg_mime_scrub_controls(m->subject, strlen(m->subject));
+        const char *mid = g_mime_message_get_message_id(msg);
+        m->message_id = mid ? sg_xstrdup(mid) : NULL;
+        size_t nlen;
+        char *names = sg_mime_read_addresses(msg, &m->from_header, &m->header_rcpts, &nlen);
+        if (nlen)
+            add_text(&w, names, nlen, FROM_HEADERS);
+        else
+            free(names);
+        if (notes.dropped.len) {
+            size_t dlen = notes.dropped.len;
+            add_text(&w, sg_buf_steal(&notes.dropped), dlen, FROM_HEADERS);
+        }
+        walk_message(&w, msg, 0);
+        g_object_unref(msg);
+    } else {
+        /* No header GMime could read: what is there is all body. */
+        m->subject = sg_xstrdup("");
+        m->header_rcpts = sg_xcalloc(1, sizeof(char *));
+        size_t tlen;
+        char *t = sg_mime_to_utf8(buf, len, NULL, &tlen);
+        add_text(&w, t, tlen, FROM_BODY);
     }
-    struct sg_message *m = sg_xcalloc(1, sizeof(*m));
-    m->raw_size = raw_size;
-    const char *subj = g_mime_message_get_subject(msg);
-    m->subject = sg_xstrdup(subj ? subj : "");
-    const char *mid = g_mime_message_get_message_id(msg);
-    m->message_id = mid ? sg_xstrdup(mid) : NULL;
-    char **from = collect_addrs(NULL, g_mime_message_get_from(msg), 0);
-    m->from_header = from && from[0] ? sg_xstrdup(from[0]) : NULL;
-    sg_strv_free(from);
-    m->header_rcpts = sg_xcalloc(1, sizeof(char *));
-    m->header_rcpts = collect_addrs(m->header_rcpts, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), 0);
-    m->header_rcpts = collect_addrs(m->header_rcpts, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC), 0);
-    m->header_rcpts = collect_addrs(m->header_rcpts, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_BCC), 0);
-    struct walk w = {.m = m, .lim = lim};
-    walk_message(&w, msg, 0);
-    g_object_unref(msg);
+    sg_buf_free(&notes.dropped);
+    g_object_unref(stream);
+    g_byte_array_free(ba, FALSE);
+    m->limits_hit |= limits | notes.limits;
     return m;
+}
+
+/* GMime keeps header values as C strings, so a NUL in a Subject would cut
+ * it (and whatever follows) short; in bodies it does no harm, and the text
+ * is scrubbed once decoded (add_text). */
+static bool has_nul(const char *buf, size_t len)
+{
+    return len && memchr(buf, '\0', len) != NULL;
+}
+
+/* The largest prefix of size bytes the limits let in. */
+static size_t capped(size_t size, const struct sg_message_limits *lim, unsigned *limits)
+{
+    size_t max = lim->max_message_size < G_MAXUINT ? lim->max_message_size : G_MAXUINT;
+    if (size > max) {
+        *limits |= SG_LIMIT_SIZE;
+        return max;
+    }
+    return size;
 }
 
 struct sg_message *sg_message_parse_mem(const char *buf, size_t len, const struct sg_message_limits *lim,
                                         char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     unsigned limits = 0;
-    if (len > lim->max_message_size) {
-        len = lim->max_message_size;
-        limits |= SG_LIMIT_SIZE;
-    }
-    sg_message_init_library();
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
-    struct sg_message *m = parse_stream(stream, len, lim, err, errlen);
-    g_object_unref(stream);
-    if (m)
-        m->limits_hit |= limits;
+    len = capped(len, lim, &limits);
+    if (!has_nul(buf, len))
+        return parse_bytes((char *)buf, len, limits, lim);    /* read, never written */
+    char *copy = sg_xmalloc(len);
+    memcpy(copy, buf, len);
+    sg_mime_header_nuls(copy, len);
+    struct sg_message *m = parse_bytes(copy, len, limits, lim);
+    free(copy);
     return m;
 }
 
 struct sg_message *sg_message_parse_fd(int fd, const struct sg_message_limits *lim, char *err, size_t errlen)
 {
-    sg_message_init_library();
-    off_t size = lseek(fd, 0, SEEK_END);
-    int copy = dup(fd);
-    if (size < 0 || copy < 0 || lseek(copy, 0, SEEK_SET) < 0) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_size < 0) {
         snprintf(err, errlen, "cannot read the spooled message");
-        if (copy >= 0)
-            close(copy);
         return NULL;
     }
     unsigned limits = 0;
-    off_t end = size;
-    if ((size_t)size > lim->max_message_size) {
-        end = (off_t)lim->max_message_size;
-        limits |= SG_LIMIT_SIZE;
+    size_t len = capped((size_t)st.st_size, lim, &limits);
+    if (!len)
+        return parse_bytes((char *)"", 0, limits, lim);
+    /* A private mapping: NULs are replaced in our copy of the pages only. */
+    char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map the spooled message");
+        return NULL;
     }
-    GMimeStream *stream = g_mime_stream_fs_new_with_bounds(copy, 0, end);
-    struct sg_message *m = parse_stream(stream, (size_t)end, lim, err, errlen);
-    g_object_unref(stream);
-    if (m)
-        m->limits_hit |= limits;
+    if (has_nul(map, len))
+        sg_mime_header_nuls(map, len);
+    struct sg_message *m = parse_bytes(map, len, limits, lim);
+    munmap(map, len);
     return m;
 }
 

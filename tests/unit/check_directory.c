@@ -25,9 +25,13 @@ START_TEST(csv_rows_loaded_and_bad_rows_reported)
     ck_assert_uint_eq(sg_directory_count(p->directory, true), 3);
     ck_assert_uint_eq(sg_directory_count(p->directory, false), 2);
     ck_assert_ptr_nonnull(p->warnings);
-    ck_assert_msg(strstr(p->warnings, "pupils.csv:4: row skipped: \"not-an-address\""), "%s", p->warnings);
-    ck_assert_msg(strstr(p->warnings, "pupils.csv:8: row skipped: duplicate address"), "%s", p->warnings);
-    ck_assert_msg(strstr(p->warnings, "relatives.csv:3: row skipped"), "%s", p->warnings);
+    ck_assert_msg(strstr(p->warnings, "pupils.csv:4: row skipped: the Email column is not an email address\n"), "%s", p->warnings);
+    ck_assert_msg(strstr(p->warnings, "pupils.csv:8: row skipped: its Email is already listed\n"), "%s", p->warnings);
+    ck_assert_msg(strstr(p->warnings, "relatives.csv:3: row skipped: the Staff Email column is not an email address\n"), "%s", p->warnings);
+    /* File, line and column only: rows hold pupils' and parents' names. */
+    const char *never[] = {"not-an-address", "Dup", "Bad", "Row", "nobody", "amy", "A8012"};
+    for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++)
+        ck_assert_msg(!strstr(p->warnings, never[i]), "warning quotes row data \"%s\":\n%s", never[i], p->warnings);
     sg_policy_unref(p);
 }
 END_TEST
@@ -148,6 +152,145 @@ START_TEST(mapped_columns_load)
 }
 END_TEST
 
+/* A policy naming the given directory block, in a fresh file; returns its
+ * path (static) so that errors can be matched against it. */
+static const char *write_dir_policy(const char *block)
+{
+    static char path[64];
+    strcpy(path, "/tmp/sg-dirpol-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *fp = fdopen(fd, "w");
+    fprintf(fp, "school:\n  name: T\n  staff_domains: [northfield.sch.uk]\n%s\n"
+                "rules:\n  - id: r\n    category: offensive\n    match: {phrases: [x]}\n    action: reject\n    cite: c\n",
+            block);
+    fclose(fp);
+    return path;
+}
+
+static void expect_load_error(const char *block, const char *words)
+{
+    const char *path = write_dir_policy(block);
+    char *errors = NULL;
+    struct sg_policy *p = sg_policy_load(path, &errors);
+    unlink(path);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(errors && strstr(errors, words), "expected \"%s\" in: %s", words, errors ? errors : "");
+    free(errors);
+}
+
+START_TEST(unbalanced_quote_reported_where_it_opened)
+{
+    char block[4096], words[4096];
+    snprintf(block, sizeof(block), "directory:\n  pupils: %s", sg_test_data("directory/pupils-quote.csv"));
+    snprintf(words, sizeof(words), "%s:3: a quote opened in the Forename column on this line is not closed",
+             sg_test_data("directory/pupils-quote.csv"));
+    expect_load_error(block, words);
+    snprintf(block, sizeof(block), "directory:\n  pupils: %s", sg_test_data("directory/pupils-quote-eof.csv"));
+    snprintf(words, sizeof(words), "%s:3: a quote opened in the Personal Emails column",
+             sg_test_data("directory/pupils-quote-eof.csv"));
+    expect_load_error(block, words);
+}
+END_TEST
+
+START_TEST(every_mapped_column_must_exist)
+{
+    /* Each column key, mapped to a name the header lacks, is an error at
+     * the mapping's own line:col. */
+    const char *keys[] = {"name", "email", "personal_emails", "upn", "year", "school"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+        char block[4096], words[256];
+        snprintf(block, sizeof(block), "directory:\n  pupils: %s\n  columns:\n    pupils: {%s: Nope}",
+                 sg_test_data("directory/pupils.csv"), keys[i]);
+        const char *path = write_dir_policy(block);
+        char *errors = NULL;
+        ck_assert_ptr_null(sg_policy_load(path, &errors));
+        unlink(path);
+        snprintf(words, sizeof(words), "%s:7:%zu: column \"Nope\" is not in the header of", path, 16 + strlen(keys[i]));
+        ck_assert_msg(errors && strstr(errors, words), "%s: expected \"%s\" in: %s", keys[i], words, errors);
+        free(errors);
+    }
+    const char *rkeys[] = {"staff", "pupil", "relation"};
+    for (size_t i = 0; i < 3; i++) {
+        char block[4096], words[256];
+        snprintf(block, sizeof(block), "directory:\n  relatives: %s\n  columns:\n    relatives: {%s: Nope}",
+                 sg_test_data("directory/relatives.csv"), rkeys[i]);
+        const char *path = write_dir_policy(block);
+        char *errors = NULL;
+        ck_assert_ptr_null(sg_policy_load(path, &errors));
+        unlink(path);
+        snprintf(words, sizeof(words), "%s:7:%zu: column \"Nope\" is not in the header of", path, 19 + strlen(rkeys[i]));
+        ck_assert_msg(errors && strstr(errors, words), "%s: expected \"%s\" in: %s", rkeys[i], words, errors);
+        free(errors);
+    }
+    /* A column key that the file does not have. */
+    char block[4096];
+    snprintf(block, sizeof(block), "directory:\n  staff: %s\n  columns:\n    staff: {upn: UPN}",
+             sg_test_data("directory/staff.csv"));
+    expect_load_error(block, ":7:13: staff has no upn column (valid keys: name, email, personal_emails, school)");
+}
+END_TEST
+
+START_TEST(school_values_must_be_schools)
+{
+    char block[4096], words[4096];
+    snprintf(block, sizeof(block), "schools:\n  - {id: NFA}\ndirectory:\n  pupils: %s",
+             sg_test_data("directory/pupils.csv"));
+    snprintf(words, sizeof(words), "%s:6: School \"SVP\" (column School) is not an id under schools: (NFA)",
+             sg_test_data("directory/pupils.csv"));
+    expect_load_error(block, words);
+}
+END_TEST
+
+static void write_rows(const char *path, unsigned n)
+{
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "Name,Email\n");
+    for (unsigned i = 0; i < n; i++)
+        fprintf(fp, "P%u,p%u@pupils.northfield.sch.uk\n", i, i);
+    fclose(fp);
+}
+
+START_TEST(truncated_export_refused_on_reload)
+{
+    char csv[] = "/tmp/sg-shrink-XXXXXX";
+    int fd = mkstemp(csv);
+    close(fd);
+    write_rows(csv, 100);
+    char block[4096];
+    snprintf(block, sizeof(block), "directory:\n  pupils: %s\n  columns: {pupils: {name: Name}}", csv);
+    const char *path = write_dir_policy(block);
+    char *errors = NULL;
+    struct sg_policy *old = sg_policy_load(path, &errors);
+    ck_assert_msg(old != NULL, "%s", errors ? errors : "");
+    write_rows(csv, 60);                 /* 40% fewer: a normal change */
+    struct sg_policy *p = sg_policy_load_with_previous(path, old, &errors);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    sg_policy_unref(p);
+    write_rows(csv, 20);                 /* a truncated export */
+    ck_assert_ptr_null(sg_policy_load_with_previous(path, old, &errors));
+    char words[256];
+    snprintf(words, sizeof(words), "%s:5:11: %s has 20 rows where the running directory has 100", path, csv);
+    ck_assert_msg(strstr(errors, words), "expected \"%s\" in: %s", words, errors);
+    free(errors);
+    p = sg_policy_load(path, &errors);   /* at start-up nothing to compare with */
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    sg_policy_unref(p);
+    unlink(path);
+    /* The policy may allow it. */
+    snprintf(block, sizeof(block), "directory:\n  pupils: %s\n  columns: {pupils: {name: Name}}\n  max_shrink: 90%%", csv);
+    path = write_dir_policy(block);
+    p = sg_policy_load_with_previous(path, old, &errors);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    ck_assert_uint_eq(sg_directory_count(p->directory, true), 20);
+    sg_policy_unref(p);
+    unlink(path);
+    sg_policy_unref(old);
+    unlink(csv);
+}
+END_TEST
+
 Suite *sg_suite_directory(void)
 {
     Suite *s = suite_create("directory");
@@ -159,6 +302,10 @@ Suite *sg_suite_directory(void)
     tcase_add_test(tc, classification_uses_directory);
     tcase_add_test(tc, missing_file_and_column_are_errors);
     tcase_add_test(tc, mapped_columns_load);
+    tcase_add_test(tc, unbalanced_quote_reported_where_it_opened);
+    tcase_add_test(tc, every_mapped_column_must_exist);
+    tcase_add_test(tc, school_values_must_be_schools);
+    tcase_add_test(tc, truncated_export_refused_on_reload);
     suite_add_tcase(s, tc);
     return s;
 }

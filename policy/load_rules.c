@@ -1,0 +1,288 @@
+/*
+ * load_rules.c - the rules: list, each rule through its key table, each
+ * condition through the detector registry, then one matcher compile.
+ *
+ * Bounded work: at most SG_CFG_MAX_RULES rules (YAML aliases count every
+ * time they are used), duplicate ids found through a hash, not by
+ * comparing every pair.
+ */
+#include <glib.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sg_config.h"
+#include "sg_detector.h"
+#include "sg_schema.h"
+#include "sg_text.h"
+
+#define RULE(f) offsetof(struct sg_rule, f)
+#define RCLASS(c) SG_RCLASS_BIT(SG_RCLASS_##c)
+
+const struct sg_schema_value sg_schema_to[] = {
+    {"internal", RCLASS(INTERNAL), "Staff addresses (`staff_domains`)."},
+    {"trust", RCLASS(TRUST), "Other schools and offices of the trust (`trust_domains`)."},
+    {"pupil", RCLASS(PUPIL), "A pupil's school account (directory or `pupil_domains`)."},
+    {"pupil-personal", RCLASS(PUPIL_PERSONAL), "A pupil's known personal address (directory `personal_emails`)."},
+    {"external", RCLASS(EXTERNAL), "Anyone else."},
+    {"pupils", RCLASS(PUPIL) | RCLASS(PUPIL_PERSONAL), "Alias: `pupil` and `pupil-personal`."},
+    {"outside", RCLASS(EXTERNAL) | RCLASS(PUPIL_PERSONAL), "Alias: `external` and `pupil-personal` (everything leaving the trust)."},
+    {"any", (1u << SG_RCLASS_COUNT) - 1, "Alias: every recipient (the same as leaving `to:` out)."},
+    {NULL, 0, NULL},
+};
+
+const struct sg_schema_value sg_schema_rule_actions[] = {
+    {"accept", SG_ACTION_ACCEPT, "Deliver; the hit is only logged."},
+    {"annotate", SG_ACTION_ANNOTATE, "Deliver with the verdict header (and `subject_tag`)."},
+    {"quarantine", SG_ACTION_QUARANTINE, "Hold the message for the DSL (or, with `recipient_mode: remove`, remove the recipients the rule names)."},
+    {"reject", SG_ACTION_REJECT, "Refuse at the end of DATA with the rule's `explain` and `cite`; the sender gets a bounce."},
+    {NULL, 0, NULL},
+};
+
+static void values_list(const struct sg_schema_value *v, struct sg_buf *out)
+{
+    for (size_t i = 0; v[i].name; i++)
+        sg_buf_printf(out, "%s%s", i ? ", " : "", v[i].name);
+}
+
+static void parse_to(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    yaml_node_t **nodes;
+    char **names = sg_cfg_strlist(cfg, node, "to", &nodes);
+    unsigned mask = 0;
+    if (node && node->type == YAML_SEQUENCE_NODE && node->data.sequence.items.top == node->data.sequence.items.start)
+        sg_cfg_error(cfg, node, "to: is empty, which would mean every recipient; name the recipient classes, "
+                     "or leave to: out to mean every recipient");
+    for (size_t i = 0; names[i]; i++) {
+        size_t c;
+        for (c = 0; sg_schema_to[c].name && strcmp(names[i], sg_schema_to[c].name); c++)
+            ;
+        if (sg_schema_to[c].name) {
+            mask |= sg_schema_to[c].mask;
+        } else {
+            struct sg_buf known = {0};
+            values_list(sg_schema_to, &known);
+            sg_cfg_error(cfg, nodes[i], "unknown recipient class \"%s\" (%s)", names[i], known.data);
+            sg_buf_free(&known);
+        }
+    }
+    sg_strv_free(names);
+    free(nodes);
+    *(unsigned *)field = mask;
+}
+
+static void parse_category(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "category");
+    if (!s)
+        return;
+    int c = sg_category_parse(s);
+    if (c >= 0) {
+        *(enum sg_category *)field = (enum sg_category)c;
+        return;
+    }
+    struct sg_buf known = {0};
+    for (int i = 0; i < SG_CAT_COUNT; i++)
+        sg_buf_printf(&known, "%s%s", i ? ", " : "", sg_category_name((enum sg_category)i));
+    sg_cfg_error(cfg, node, "unknown category \"%s\" (%s)", s, known.data);
+    sg_buf_free(&known);
+}
+
+static void parse_action(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    const char *s = sg_cfg_scalar(cfg, node, "action");
+    if (!s)
+        return;
+    for (size_t i = 0; sg_schema_rule_actions[i].name; i++) {
+        if (!strcmp(s, sg_schema_rule_actions[i].name)) {
+            *(enum sg_action *)field = (enum sg_action)sg_schema_rule_actions[i].mask;
+            return;
+        }
+    }
+    struct sg_buf known = {0};
+    values_list(sg_schema_rule_actions, &known);
+    sg_cfg_error(cfg, node, "unknown action \"%s\" (%s)", s, known.data);
+    sg_buf_free(&known);
+}
+
+static void on_condition(struct sg_cfg *cfg, const struct sg_cfg_key *row, yaml_node_t *key, yaml_node_t *value,
+                         void *ctx)
+{
+    (void)key;
+    struct sg_rule *r = ctx;
+    const struct sg_detector *d = sg_detector_all()[row->offset];
+    /* Conditions other than phrases compile pcre2 patterns when parsed,
+     * at a hundred times the cost of a phrase, and an alias can hand one
+     * match: to every rule: they have a cap of their own. */
+    size_t cost = 0;
+    if (!strcmp(d->key, "regex"))
+        cost = value && value->type == YAML_SEQUENCE_NODE
+               ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 1;
+    else if (!d->compile)
+        cost = 1;
+    if (cost && !sg_cfg_count_patterns(cfg, value, cost))
+        return;
+    void *state = d->parse(cfg, value);
+    if (!state)
+        return;
+    r->conds[r->nconds].det = d;
+    r->conds[r->nconds].state = state;
+    r->nconds++;
+}
+
+static void parse_match(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    struct sg_rule *r = (struct sg_rule *)((char *)field - offsetof(struct sg_rule, conds));
+    /* The registry is the table: one row per detector, in its order. */
+    struct sg_cfg_key table[SG_CFG_MAX_KEYS + 1];
+    size_t n = 0;
+    for (const struct sg_detector *const *d = sg_detector_all(); *d && n < SG_CFG_MAX_KEYS; d++, n++)
+        table[n] = (struct sg_cfg_key){.key = (*d)->key, .type = SG_CFG_CUSTOM, .offset = n, .doc = (*d)->doc};
+    table[n] = (struct sg_cfg_key){.key = NULL};
+    if (node && node->type == YAML_MAPPING_NODE && node->data.mapping.pairs.top == node->data.mapping.pairs.start) {
+        sg_cfg_error(cfg, node, "match: is empty, which would match every message; give at least one "
+                     "condition, or leave match: out to match on to: alone");
+        return;
+    }
+    r->conds = sg_xcalloc(n, sizeof(*r->conds));
+    sg_cfg_walk(cfg, node, table, "match", on_condition, r, NULL);
+}
+
+const struct sg_cfg_key sg_schema_rule[] = {
+    {.key = "id", .type = SG_CFG_STR, .offset = RULE(id), .required = true,
+     .doc = "Unique name, shown in headers, logs and bounces."},
+    {.key = "category", .type = SG_CFG_CUSTOM, .offset = RULE(category), .custom = parse_category, .required = true,
+     .shape = "category", .doc = "What kind of breach the rule finds (categories below)."},
+    {.key = "to", .type = SG_CFG_CUSTOM, .offset = RULE(to_mask), .custom = parse_to, .shape = "list of recipient classes",
+     .doc = "Recipient classes the rule applies to (below). Omitted: every recipient. A rule with `to:` and no "
+            "`match:` matches on the recipient alone. An empty list is an error."},
+    {.key = "match", .type = SG_CFG_CUSTOM, .offset = RULE(conds), .custom = parse_match, .shape = "mapping of conditions",
+     .doc = "Conditions, all of which must hold (below). An empty mapping is an error."},
+    {.key = "action", .type = SG_CFG_CUSTOM, .offset = RULE(action), .custom = parse_action, .required = true,
+     .shape = "action", .doc = "What happens to a message the rule matches (actions below)."},
+    {.key = "cite", .type = SG_CFG_STR, .offset = RULE(cite), .required = true,
+     .doc = "The policy clause the rule enforces: shown to staff in the bounce."},
+    {.key = "explain", .type = SG_CFG_STR, .offset = RULE(explain),
+     .doc = "One plain sentence for staff: what to do instead."},
+    {.key = "family_exempt", .type = SG_CFG_BOOL, .offset = RULE(family_exempt), .shape = "true or false",
+     .doc = "A pupil listed in `relatives` with the sender is exempt from the rule (for that pupil only). Default "
+            "true for `pupil-contact`, `contact-details`, `social-media` and `out-of-hours`, false otherwise."},
+    {.key = NULL},
+};
+
+static bool has(uint64_t seen, const char *key)
+{
+    int row = sg_cfg_row(sg_schema_rule, key);
+    return row >= 0 && (seen & ((uint64_t)1 << row));
+}
+
+static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
+{
+    r->line = (unsigned)node->start_mark.line + 1;
+    r->action = SG_ACTION_ANNOTATE;
+    if (node->type != YAML_MAPPING_NODE) {
+        sg_cfg_error(cfg, node, "each rule must be a mapping (id:, category:, match:, action:, cite:)");
+        return;
+    }
+    uint64_t seen = sg_cfg_apply_table(cfg, node, sg_schema_rule, r, "rule");
+    /* The policies exempt a member of staff's own child from the contact
+     * rules (seed 002 "own child, or relative"; 003 "immediate family"). */
+    if (!has(seen, "family_exempt"))
+        r->family_exempt = r->category == SG_CAT_PUPIL_CONTACT || r->category == SG_CAT_CONTACT_DETAILS ||
+                           r->category == SG_CAT_SOCIAL_MEDIA || r->category == SG_CAT_OUT_OF_HOURS;
+    const char *id = r->id ? r->id : "(no id)";
+    if (!r->id)
+        sg_cfg_error(cfg, node, "rule has no id");
+    if (!has(seen, "category"))
+        sg_cfg_error(cfg, node, "rule %s has no category", id);
+    if (!has(seen, "action"))
+        sg_cfg_error(cfg, node, "rule %s has no action", id);
+    if (!r->cite)
+        sg_cfg_error(cfg, node, "rule %s has no cite (the policy clause it enforces)", id);
+    if (!has(seen, "match") && !has(seen, "to"))
+        sg_cfg_error(cfg, node, "rule %s has neither to: nor match:, so it would match every message", id);
+}
+
+void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        sg_cfg_error(cfg, node, "rules must be a list");
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (n > SG_CFG_MAX_RULES) {
+        sg_cfg_error(cfg, node, "%zu rules (counting every use of a YAML alias); a policy is limited to %d", n,
+                     SG_CFG_MAX_RULES);
+        return;
+    }
+    p->rules = sg_xcalloc(n ? n : 1, sizeof(*p->rules));
+    /* id -> first line; a set of ids already reported, so that one id used
+     * a thousand times is one error, not half a million. */
+    GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *reported = g_hash_table_new(g_str_hash, g_str_equal);
+    /* A rule used again through an alias is the same id again: say so once
+     * and do not parse (and compile) it a second time. */
+    GHashTable *nodes = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *rn = sg_cfg_node(cfg, node->data.sequence.items.start[i]);
+        struct sg_rule *first_use = g_hash_table_lookup(nodes, rn);
+        if (first_use) {
+            /* libyaml gives an alias no place of its own: this is the rule's. */
+            if (!first_use->id || g_hash_table_add(reported, first_use->id))
+                sg_cfg_error(cfg, rn, "rule %s is used again through a YAML alias (*name), which repeats its id",
+                             first_use->id ? first_use->id : "(no id)");
+            continue;
+        }
+        struct sg_rule *r = &p->rules[p->nrules++];
+        g_hash_table_insert(nodes, rn, r);
+        parse_rule(cfg, rn, r);
+        if (!r->id)
+            continue;
+        gpointer first = g_hash_table_lookup(ids, r->id);
+        if (!first)
+            g_hash_table_insert(ids, r->id, GUINT_TO_POINTER(r->line));
+        else if (g_hash_table_add(reported, r->id))
+            sg_cfg_error(cfg, rn, "duplicate rule id \"%s\" (first at line %u)", r->id, GPOINTER_TO_UINT(first));
+    }
+    g_hash_table_destroy(ids);
+    g_hash_table_destroy(reported);
+    g_hash_table_destroy(nodes);
+}
+
+void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
+{
+    p->matcher = sg_matcher_new();
+    unsigned first_line = 1;
+    for (size_t i = 0; i < p->nrules; i++) {
+        struct sg_rule *r = &p->rules[i];
+        for (size_t j = 0; j < r->nconds; j++) {
+            const struct sg_detector *d = r->conds[j].det;
+            if (d->needs_text)
+                p->needs_text = true;
+            if (d->needs_attachments)
+                p->limits.msg.decode_attachments = true;
+            if (d->compile && first_line == 1)
+                first_line = r->line;
+            if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
+                sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s could not be prepared", r->id, d->key);
+        }
+    }
+    char err[512];
+    if (!sg_matcher_compile(p->matcher, err, sizeof(err)))
+        sg_cfg_error_at(cfg, first_line, 1, "the rules' phrases could not be compiled: %s", err);
+}
+
+void sg_load_rules_free(struct sg_policy *p)
+{
+    for (size_t i = 0; i < p->nrules; i++) {
+        struct sg_rule *r = &p->rules[i];
+        for (size_t j = 0; j < r->nconds; j++)
+            r->conds[j].det->free(r->conds[j].state);
+        free(r->conds);
+        free(r->id);
+        free(r->cite);
+        free(r->explain);
+    }
+    free(p->rules);
+    sg_matcher_free(p->matcher);
+}
