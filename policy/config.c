@@ -310,7 +310,11 @@ static void set_field(struct sg_cfg *cfg, const struct sg_cfg_key *k, yaml_node_
             return;
         int a = sg_action_parse(s);
         if (a < 0) {
-            sg_cfg_error(cfg, node, "unknown action \"%s\" (accept, annotate, quarantine, reject, tempfail)", s);
+            struct sg_buf known = {0};
+            for (int i = SG_ACTION_ACCEPT; i <= SG_ACTION_TEMPFAIL; i++)
+                sg_buf_printf(&known, "%s%s", i ? ", " : "", sg_action_name((enum sg_action)i));
+            sg_cfg_error(cfg, node, "unknown action \"%s\" (%s)", s, known.data);
+            sg_buf_free(&known);
             return;
         }
         *(enum sg_action *)field = (enum sg_action)a;

@@ -227,7 +227,7 @@ static void add_person(struct reader *r)
     p->personal = sg_xcalloc(1, sizeof(char *));
     char *list = sg_xstrdup(field(r, r->idx_personal)), *save = NULL;
     unsigned n = 0;
-    for (char *tok = strtok_r(list, ";, \t", &save); tok; tok = strtok_r(NULL, ";, \t", &save)) {
+    for (char *tok = strtok_r(list, ";, \t\r\n", &save); tok; tok = strtok_r(NULL, ";, \t\r\n", &save)) {
         n++;
         char *a = sg_addr_normalise(tok);
         if (!a) {
@@ -316,8 +316,10 @@ static void read_csv(struct sg_cfg *cfg, struct sg_directory *d, const struct sg
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
+    bool ended_open = false;
     while (!r.failed && (len = getline(&line, &cap, fp)) > 0) {
         char *s = line;
+        ended_open = line[len - 1] != '\n';
         r.line++;
         /* Blank lines between rows give no callbacks: a row starts on the
          * first line that has something. */
@@ -332,6 +334,11 @@ static void read_csv(struct sg_cfg *cfg, struct sg_directory *d, const struct sg
             r.failed = true;
         }
     }
+    /* A last row without its newline would only end in csv_fini, where an
+     * open quote and a closed one look alike: end it here, so that what
+     * csv_fini still holds is a quote never closed. */
+    if (!r.failed && ended_open)
+        csv_parse(&parser, "\n", 1, on_field, on_row, &r);
     r.in_fini = true;
     if (!r.failed)
         csv_fini(&parser, on_field, on_row, &r);

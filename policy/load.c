@@ -158,9 +158,10 @@ const struct sg_cfg_key sg_schema_school[] = {
      .doc = "Domains of staff accounts (class `internal`). `\"*.x.sch.uk\"` matches subdomains. Written in "
             "lower case without `@` or a trailing dot; other spellings are read that way with a warning."},
     {.key = "pupil_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(pupil_domains), .custom = parse_domains,
-     .def = "[]", .shape = "list of domains", .doc = "Domains of pupils' school accounts (class `pupil`)."},
+     .def = "[]", .shape = "list of domains", .doc = "Domains of pupils' school accounts (class `pupil`); written as "
+     "`staff_domains`."},
     {.key = "trust_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(trust_domains), .custom = parse_domains,
-     .def = "[]", .shape = "list of domains", .doc = "Other domains inside the trust (class `trust`)."},
+     .def = "[]", .shape = "list of domains", .doc = "Other domains inside the trust (class `trust`); written as `staff_domains`."},
     {.key = "timezone", .type = SG_CFG_STR, .offset = SCHOOL(timezone), .def = "Europe/London",
      .doc = "Time zone of the contact windows (tzdata name). A zone without daylight saving (`UTC`, `GMT`) "
             "gives a warning: UK clocks change."},

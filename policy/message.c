@@ -127,6 +127,11 @@ static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType 
         len = tlen;
     } else if (kind == TEXT_FOLDED) {
         len = sg_mime_unfold(utf8, len);
+    } else if (kind == TEXT_PLAIN) {
+        const char *format = g_mime_content_type_get_parameter(ct, "format");
+        const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+        if (format && !g_ascii_strcasecmp(format, "flowed"))
+            len = sg_mime_unflow(utf8, len, delsp && !g_ascii_strcasecmp(delsp, "yes"));
     }
     add_text(w, utf8, len, kind == TEXT_HTML ? FROM_HTML : FROM_BODY);
 }
@@ -334,7 +339,9 @@ struct sg_message *sg_message_parse_mem(const char *buf, size_t len, const struc
 struct sg_message *sg_message_parse_fd(int fd, const struct sg_message_limits *lim, char *err, size_t errlen)
 {
     struct stat st;
-    if (fstat(fd, &st) < 0 || st.st_size < 0) {
+    /* Only a regular file has a size to trust: an empty read of anything
+     * else must not pass as an empty message. */
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
         snprintf(err, errlen, "cannot read the spooled message");
         return NULL;
     }

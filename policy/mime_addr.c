@@ -3,6 +3,7 @@
  * names beside them, which a recipient reads as surely as the body.
  */
 #include <stdlib.h>
+#include <string.h>
 #include "mime_int.h"
 #include "sg_util.h"
 
@@ -23,6 +24,24 @@ static void addrs_push(struct addrs *a, const char *s)
     a->v[a->n] = NULL;
 }
 
+/* A name is screened without its own address in it: mailers write
+ * "'jo@gmail.com'" <jo@gmail.com> for a contact with no name, and the
+ * recipient's address is not a contact detail given away. Whatever else
+ * the name says stays. */
+static void add_name(struct sg_buf *names, const char *name, const char *addr)
+{
+    char *copy = sg_xstrdup(name);
+    size_t alen = addr ? strlen(addr) : 0;
+    for (char *p = copy; alen && (p = strcasestr(p, addr)); p += alen)
+        memset(p, ' ', alen);
+    bool empty = true;
+    for (const char *p = copy; *p && empty; p++)
+        empty = strchr(" \t'\"<>()", *p) != NULL;
+    if (!empty)
+        sg_buf_printf(names, "%s%s", names->len ? ", " : "", copy);
+    free(copy);
+}
+
 /* Mailbox addresses into a, display names (which the reader sees) into
  * names. */
 static void collect_addrs(struct addrs *a, struct sg_buf *names, InternetAddressList *list, unsigned depth)
@@ -31,10 +50,11 @@ static void collect_addrs(struct addrs *a, struct sg_buf *names, InternetAddress
     for (int i = 0; i < n && depth < 4; i++) {
         InternetAddress *ia = internet_address_list_get_address(list, i);
         const char *name = internet_address_get_name(ia);
+        const char *addr = INTERNET_ADDRESS_IS_MAILBOX(ia)
+                               ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)) : NULL;
         if (name && *name)
-            sg_buf_printf(names, "%s%s", names->len ? ", " : "", name);
+            add_name(names, name, addr);
         if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-            const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
             if (addr && *addr && a)
                 addrs_push(a, addr);
         } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {

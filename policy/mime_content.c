@@ -110,3 +110,28 @@ size_t sg_mime_unfold(char *s, size_t len)
     return o;
 }
 
+
+/* format=flowed (RFC 3676): a line ending in a space continues on the
+ * next, and with delsp=yes that space was only added to mark the break.
+ * A reader sees one line, so "child protec" + "tion plan" is one phrase. */
+size_t sg_mime_unflow(char *s, size_t len, bool delsp)
+{
+    size_t o = 0, i = 0;
+    while (i < len) {
+        size_t e = i;
+        while (e < len && s[e] != '\n')
+            e++;
+        size_t end = e > i && s[e - 1] == '\r' ? e - 1 : e;
+        size_t start = i < end && s[i] == ' ' ? i + 1 : i;     /* space-stuffing */
+        bool sig = end - i == 3 && !memcmp(s + i, "-- ", 3);
+        bool soft = e < len && end > start && s[end - 1] == ' ' && !sig;
+        size_t keep = soft && delsp ? end - 1 : end;
+        memmove(s + o, s + start, keep - start);
+        o += keep - start;
+        if (!soft && e < len)
+            s[o++] = '\n';
+        i = e < len ? e + 1 : len;
+    }
+    s[o] = '\0';
+    return o;
+}

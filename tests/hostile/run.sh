@@ -10,7 +10,8 @@
 # Small messages live in tests/data/hostile; the large ones (tens of
 # megabytes) are generated into a temporary folder at run time.
 #
-# Environment: top_srcdir, top_builddir (default ../.. of this script);
+# Environment: top_srcdir, top_builddir (default: the current folder when
+# it holds milter/safeguard-check, else ../.. of this script);
 # SG_CHECK (the binary; default $top_builddir/milter/safeguard-check);
 # SG_HOSTILE_RSS_MB (peak RSS per message, default 600, 2500 for an ASan
 # build); SG_HOSTILE_TIME_S (wall seconds per message, default 20, 50 for
@@ -20,6 +21,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd)
+# Run from a build tree, that tree is the default.
+if [ -z "${top_builddir:-}" ] && [ -x milter/safeguard-check ]; then
+    top_builddir=$PWD
+fi
 top_builddir=$(cd "${top_builddir:-$here/../..}" && pwd)
 bin=${SG_CHECK:-$top_builddir/milter/safeguard-check}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac

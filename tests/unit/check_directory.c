@@ -190,6 +190,16 @@ START_TEST(unbalanced_quote_reported_where_it_opened)
     snprintf(words, sizeof(words), "%s:3: a quote opened in the Personal Emails column",
              sg_test_data("directory/pupils-quote-eof.csv"));
     expect_load_error(block, words);
+    /* A closed multi-line field at the very end, without a final newline. */
+    snprintf(block, sizeof(block), "directory:\n  pupils: %s", sg_test_data("directory/pupils-noeol.csv"));
+    const char *path = write_dir_policy(block);
+    char *errors = NULL;
+    struct sg_policy *p = sg_policy_load(path, &errors);
+    unlink(path);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    const struct sg_person *amy = sg_directory_lookup(p->directory, "amy2@gmail.com", NULL);
+    ck_assert_ptr_nonnull(amy);
+    sg_policy_unref(p);
 }
 END_TEST
 

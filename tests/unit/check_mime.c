@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "check_suites.h"
 #include "sg_message.h"
 #include "sg_util.h"
@@ -373,6 +374,32 @@ START_TEST(utf16_body_keeps_its_nuls)
 }
 END_TEST
 
+START_TEST(parse_fd_reads_a_spool_file)
+{
+    static const char msg[] = HDR "Subject: spooled\0 07700 900123\r\n\r\nbody 07700 900124\r\n";
+    char path[] = "/tmp/check_mime.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, msg, sizeof(msg) - 1), (ssize_t)(sizeof(msg) - 1));
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
+    char err[256];
+    struct sg_message *m = sg_message_parse_fd(fd, &lim, err, sizeof(err));
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(m->subject, "07700 900123"));
+    ck_assert(text_has(m, "body 07700 900124"));
+    sg_message_free(m);
+    close(fd);
+    /* A pipe has no size: an error, never an empty message. */
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_ptr_null(sg_message_parse_fd(p[0], &lim, err, sizeof(err)));
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 START_TEST(empty_input_is_a_message)
 {
     struct sg_buf b = {0};
@@ -505,14 +532,18 @@ START_TEST(display_names_are_text)
 {
     struct sg_buf b = {0};
     sg_buf_puts(&b, "From: \"Ada 07700 900123\" <ada.teacher@northfield.sch.uk>\r\n"
-                    "To: Lily <lily.green@pupils.northfield.sch.uk>, Team: \"Ring 07700 900124\" <t@x.org>;\r\n"
+                    "To: Lily <lily.green@pupils.northfield.sch.uk>, Team: \"Ring 07700 900124\" <t@x.org>;,\r\n"
+                    " \"'jo.parent@gmail.com'\" <jo.parent@gmail.com>, \"jo@gmail.com 07700 900125\" <JO@gmail.com>\r\n"
                     "Subject: names\r\n\r\nhello\r\n");
     struct sg_message *m = parse_buf(&b, NULL);
     ck_assert(text_has(m, "From: Ada 07700 900123"));
     ck_assert(text_has(m, "Ring 07700 900124"));
     ck_assert_str_eq(m->from_header, "ada.teacher@northfield.sch.uk");
-    ck_assert_uint_eq(sg_strv_len(m->header_rcpts), 2);
-    ck_assert(!text_has(m, "lily.green@"));     /* addresses are recipients, not content */
+    ck_assert_uint_eq(sg_strv_len(m->header_rcpts), 4);
+    /* Addresses are recipients, not content, even when written as names. */
+    ck_assert(!text_has(m, "lily.green@"));
+    ck_assert(!text_has(m, "gmail"));
+    ck_assert(text_has(m, "07700 900125"));
     sg_message_free(m);
     sg_buf_free(&b);
 }
@@ -533,6 +564,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, html_strip_reads_what_a_reader_sees);
     tcase_add_test(tc, nul_bytes_do_not_cut_text);
     tcase_add_test(tc, empty_input_is_a_message);
+    tcase_add_test(tc, parse_fd_reads_a_spool_file);
     tcase_add_test(tc, utf16_body_keeps_its_nuls);
     tcase_add_test(tc, text_under_another_type_is_read);
     tcase_add_test(tc, cut_attachment_is_flagged);
