@@ -200,10 +200,11 @@ int main(int argc, char **argv)
         }
         struct sg_envelope env = {0};
         env.mail_from = sg_xstrdup(from ? from : msg->from_header ? msg->from_header : "");
-        env.rcpts = sg_xcalloc(1, sizeof(char *));
         char *const *src = rcpts ? rcpts : msg->header_rcpts;
-        for (size_t r = 0; src && src[r]; r++)
-            env.rcpts = sg_strv_push(env.rcpts, src[r]);
+        size_t nsrc = sg_strv_len(src);
+        env.rcpts = sg_xcalloc(nsrc + 1, sizeof(char *));
+        for (size_t r = 0; r < nsrc; r++)          /* copied in one pass: 300k Cc stay linear */
+            env.rcpts[r] = sg_xstrdup(src[r]);
         env.auth_login = auth ? sg_xstrdup(auth) : NULL;
         /* Like mail handed to sendmail(1) on the relay itself. */
         env.client_addr = sg_xstrdup(client ? client : "127.0.0.1");

@@ -44,12 +44,12 @@ static void remember_files(const struct sg_policy *p)
 
 void sg_reload_log_warnings(const struct sg_policy *p)
 {
-    /* Skipped directory rows: file and line only, never the row's data. */
+    /* The loader's warnings name file:line and a column, never a row's data. */
     char *copy = p->warnings ? sg_xstrdup(p->warnings) : NULL, *save = NULL;
     int n = 0;
     for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
         if (n++ < 20)
-            syslog(LOG_WARNING, "policy warning: %.*s", (int)strcspn(line, "\""), line);
+            syslog(LOG_WARNING, "policy warning: %s", line);
     if (n > 20)
         syslog(LOG_WARNING, "policy warning: %d more", n - 20);
     free(copy);
