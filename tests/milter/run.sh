@@ -204,6 +204,40 @@ else
     fail refuse-second-instance "second exit $rc, probe exit $rc2$(echo; cat "$out" "$probe")"
 fi
 
+# --- a truncated nightly export is refused on reload, the old one kept ------
+sdir=$tmp/shrink
+mkdir -p "$sdir"
+{ echo "Forename,Surname,Email"; for i in $(seq 1 10); do echo "P$i,Pupil,p$i@pupils.northfield.sch.uk"; done; } >"$sdir/pupils.csv"
+cat >"$sdir/policy.yaml" <<EOP
+school:
+  name: Shrink Test
+  staff_domains: [northfield.sch.uk]
+  pupil_domains: [pupils.northfield.sch.uk]
+directory:
+  pupils: pupils.csv
+rules:
+  - id: r1
+    category: offensive
+    action: reject
+    cite: "Test 1"
+    match: {phrases: [purple elephant]}
+EOP
+slog=$sdir/milter.log
+"$milter" -f -e -r 0 -c "$sdir/policy.yaml" -p "unix:$sdir/m.sock" -T "$tmp" 2>"$slog" &
+spid=$!
+for _ in $(seq 1 100); do [ -S "$sdir/m.sock" ] && break; sleep 0.1; done
+head -n 3 "$sdir/pupils.csv" >"$sdir/short.csv" && mv "$sdir/short.csv" "$sdir/pupils.csv"
+kill -USR1 "$spid"
+for _ in $(seq 1 50); do grep -q "keeping the previous policy" "$slog" && break; sleep 0.1; done
+if grep -q "policy reload (SIGUSR1) failed; keeping the previous policy" "$slog" &&
+   grep -q "pupils.csv has 2 rows where the running directory has 10" "$slog"; then
+    pass reload-refuses-truncated-export
+else
+    fail reload-refuses-truncated-export "$(cat "$slog")"
+fi
+kill -TERM "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 # --- the log: one action= line per message, no body text -------------------
 
 problems=""
