@@ -186,7 +186,7 @@ int main(int argc, char **argv)
         char err[256];
         struct sg_message *msg = sg_message_parse_mem(data, len, &p->limits.msg, err, sizeof(err));
         int fd = pool ? memfd_create("safeguard-check", MFD_CLOEXEC) : -1;
-        if (fd >= 0 && write(fd, data, len) != (ssize_t)len) {
+        if (fd >= 0 && !sg_fd_write_all(fd, data, len)) {
             close(fd);
             fd = -1;
         }

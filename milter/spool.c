@@ -26,20 +26,6 @@ void sg_spool_init(struct sg_spool *s, size_t mem_max, size_t keep_max)
     s->keep_max = keep_max;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool spill(struct sg_spool *s)
 {
     char path[4096];
@@ -50,7 +36,7 @@ static bool spill(struct sg_spool *s)
     if (s->fd < 0)
         return false;
     unlink(path);
-    bool ok = write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len);
+    bool ok = sg_fd_write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len);
     sg_buf_free(&s->mem);
     return ok;
 }
@@ -68,7 +54,7 @@ bool sg_spool_write(struct sg_spool *s, const void *data, size_t len)
     if (s->fd < 0 && s->mem.len + len > s->mem_max && !spill(s))
         return false;
     if (s->fd >= 0)
-        return write_all(s->fd, data, len);
+        return sg_fd_write_all(s->fd, data, len);
     sg_buf_append(&s->mem, data, len);
     return true;
 }
@@ -95,7 +81,7 @@ int sg_spool_fd(struct sg_spool *s)
     s->fd = memfd_create("safeguard-spool", MFD_CLOEXEC);
     if (s->fd < 0)
         return -1;
-    if (!write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len)) {
+    if (!sg_fd_write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len)) {
         close(s->fd);
         s->fd = -1;
         return -1;

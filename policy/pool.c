@@ -209,17 +209,13 @@ static bool send_request(int sock, int fd, const struct sg_buf *frame)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    size_t done = 0;
-    while (done < frame->len) {
-        ssize_t w = done ? send(sock, frame->data + done, frame->len - done, MSG_NOSIGNAL)
-                         : sendmsg(sock, &mh, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        done += (size_t)w;
-    }
-    return true;
+    ssize_t w;
+    do
+        w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w <= 0)
+        return false;
+    return sg_fd_write_all(sock, frame->data + w, frame->len - (size_t)w);
 }
 
 static long ms_left(const struct timespec *deadline)
