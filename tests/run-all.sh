@@ -1,8 +1,8 @@
 #!/bin/bash
 # run-all.sh - README command 2, and what CI runs: install, build, and run
 # every test: Check unit tests and the hostile set under ASan+UBSan, then
-# the normal build's `make check` (unit, miltertest, labelled corpus,
-# policy checks, hostile set), the libFuzzer harnesses for 60 s each, then
+# the libFuzzer harnesses for 60 s each, the normal build's `make check`
+# (unit, miltertest, labelled corpus, policy checks, hostile set), then
 # real-Postfix end to end. Ends with one "N passed, M failed" line summing
 # every suite.
 set -u
@@ -54,6 +54,14 @@ tally "$out/hostile-asan.log"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 rm -rf build-asan
 
+# Out-of-tree (VPATH) like the ASan build: before the tree is configured in place.
+step "fuzzing: each libFuzzer harness for 60 s under ASan+UBSan"
+FUZZ_BUILD=$(mktemp -d /tmp/sg-fuzz.XXXXXX)
+FUZZ_BUILD=$FUZZ_BUILD bash tests/fuzz/run.sh 60 2>&1 | tee "$out/fuzz.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/fuzz.log"
+rm -rf "$FUZZ_BUILD"
+
 step "build with -Wall -Wextra -Werror"
 ./configure -q CFLAGS="-O2 -g -Werror" && make -s -j2 || { echo "build FAILED"; exit 1; }
 
@@ -68,13 +76,6 @@ for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/p
     echo "no log"; failed=$((failed + 1))
   fi
 done
-
-step "fuzzing: each libFuzzer harness for 60 s under ASan+UBSan"
-FUZZ_BUILD=$(mktemp -d /tmp/sg-fuzz.XXXXXX)
-FUZZ_BUILD=$FUZZ_BUILD bash tests/fuzz/run.sh 60 2>&1 | tee "$out/fuzz.log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-tally "$out/fuzz.log"
-rm -rf "$FUZZ_BUILD"
 
 step "end to end through a real Postfix on 127.0.0.1"
 bash tests/e2e/run.sh 2>&1 | tee "$out/e2e.log"
