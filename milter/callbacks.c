@@ -25,6 +25,7 @@ static void msg_free(struct sg_msgctx *mc)
     if (!mc)
         return;
     sg_policy_unref(mc->policy);
+    sg_pool_unref(mc->pool);
     sg_envelope_clear(&mc->env);
     sg_strv_free(mc->rcpt_raw);
     sg_spool_free(&mc->spool);
@@ -102,7 +103,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
         return SMFIS_TEMPFAIL;
     msg_free(cc->msg);
     struct sg_msgctx *mc = cc->msg = sg_xcalloc(1, sizeof(*mc));
-    mc->policy = sg_reload_current();
+    mc->policy = sg_reload_current(&mc->pool);
     mc->env.mail_from = strip_brackets(argv && argv[0] ? argv[0] : "");
     mc->env.rcpts = sg_xcalloc(1, sizeof(char *));
     mc->env.client_addr = sg_xstrdup(cc->client_addr);
@@ -200,8 +201,16 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     sg_engine_event_id(v.event_id, sizeof(v.event_id));
     struct sg_message *msg = NULL;
     char err[256] = "";
+    int fd;
     if (mc->failure) {
         sg_verdict_fail(&v, "%s", mc->failure);
+    } else if (mc->pool) {
+        /* This thread never parses the mail: a worker does, under its
+         * rlimits and time budget. */
+        if ((fd = sg_spool_fd(&mc->spool)) < 0)
+            sg_verdict_fail(&v, "cannot hand the message to a worker (memory file)");
+        else
+            sg_pool_evaluate(mc->pool, fd, &mc->env, mc->spool.truncated, &v);
     } else if (!(msg = sg_spool_parse(&mc->spool, &mc->policy->limits.msg, err, sizeof(err)))) {
         sg_verdict_fail(&v, "MIME parse failed: %s", err);
     } else {

@@ -11,16 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "sg_engine.h"
+#include "sg_pool.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: safeguard-check -c POLICY [--from ADDR] [--rcpt ADDR]... [--auth USER]\n"
-            "                       [--client IP] [--at ISO8601] [--json] FILE.eml...\n"
+            "                       [--client IP] [--at ISO8601] [--json] [--workers N] FILE.eml...\n"
             "       safeguard-check --reference   (the policy reference, Markdown)\n"
             "  The envelope defaults to the message's From/To/Cc/Bcc, the client to\n"
-            "  127.0.0.1 (mail submitted on the relay), the time to now.\n");
+            "  127.0.0.1 (mail submitted on the relay), the time to now.\n"
+            "  --workers N evaluates in N worker processes, as the milter does\n"
+            "  (default: in this process).\n");
 }
 
 static bool read_file(const char *path, char **data, size_t *len)
@@ -105,12 +110,15 @@ int main(int argc, char **argv)
         {"from", required_argument, NULL, 'f'}, {"rcpt", required_argument, NULL, 'r'},
         {"auth", required_argument, NULL, 'a'}, {"client", required_argument, NULL, 'i'},
         {"at", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"workers", required_argument, NULL, 'w'}, {"test-triggers", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'}, {"reference", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const char *policy_path = NULL, *from = NULL, *auth = NULL, *client = NULL;
     char **rcpts = NULL;
     bool json = false;
+    struct sg_pool_options po = {0};
+    bool use_pool = false;
     time_t when = time(NULL);
     int c;
     while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -121,6 +129,8 @@ int main(int argc, char **argv)
         case 'a': auth = optarg; break;
         case 'i': client = optarg; break;
         case 'j': json = true; break;
+        case 'w': po.workers = (unsigned)strtoul(optarg, NULL, 10); use_pool = true; break;
+        case 'T': po.test_triggers = true; break;
         case 't':
             if (!parse_time(optarg, &when)) {
                 fprintf(stderr, "safeguard-check: --at: cannot read \"%s\" (use 2026-11-24T16:30:00Z)\n", optarg);
@@ -157,6 +167,14 @@ int main(int argc, char **argv)
     if (p->warnings)
         fputs(p->warnings, stderr);
     int rc = 0;
+    struct sg_pool *pool = NULL;
+    char perr[256];
+    if (use_pool && !(pool = sg_pool_start(p, &po, perr, sizeof(perr)))) {
+        fprintf(stderr, "safeguard-check: %s\n", perr);
+        sg_policy_unref(p);
+        sg_strv_free(rcpts);
+        return 2;
+    }
     for (int i = optind; i < argc; i++) {
         char *data;
         size_t len;
@@ -167,25 +185,44 @@ int main(int argc, char **argv)
         }
         char err[256];
         struct sg_message *msg = sg_message_parse_mem(data, len, &p->limits.msg, err, sizeof(err));
+        int fd = pool ? memfd_create("safeguard-check", MFD_CLOEXEC) : -1;
+        if (fd >= 0 && !sg_fd_write_all(fd, data, len)) {
+            close(fd);
+            fd = -1;
+        }
         free(data);
         if (!msg) {
             fprintf(stderr, "safeguard-check: %s: %s\n", argv[i], err);
+            if (fd >= 0)
+                close(fd);
             rc = 1;
             continue;
         }
         struct sg_envelope env = {0};
         env.mail_from = sg_xstrdup(from ? from : msg->from_header ? msg->from_header : "");
-        env.rcpts = sg_xcalloc(1, sizeof(char *));
         char *const *src = rcpts ? rcpts : msg->header_rcpts;
-        for (size_t r = 0; src && src[r]; r++)
-            env.rcpts = sg_strv_push(env.rcpts, src[r]);
+        size_t nsrc = sg_strv_len(src);
+        env.rcpts = sg_xcalloc(nsrc + 1, sizeof(char *));
+        for (size_t r = 0; r < nsrc; r++)          /* copied in one pass: 300k Cc stay linear */
+            env.rcpts[r] = sg_xstrdup(src[r]);
         env.auth_login = auth ? sg_xstrdup(auth) : NULL;
         /* Like mail handed to sendmail(1) on the relay itself. */
         env.client_addr = sg_xstrdup(client ? client : "127.0.0.1");
         env.when = when;
         struct sg_verdict v;
         sg_verdict_init(&v, sg_strv_len(env.rcpts));
-        sg_engine_evaluate(p, &env, msg, &v);
+        if (pool) {
+            sg_engine_event_id(v.event_id, sizeof(v.event_id));
+            if (fd < 0)
+                sg_verdict_fail(&v, "cannot hand the message to a worker");
+            else
+                sg_pool_evaluate(pool, fd, &env, false, &v);
+            sg_engine_settle(p, &v);
+        } else {
+            sg_engine_evaluate(p, &env, msg, &v);
+        }
+        if (fd >= 0)
+            close(fd);
         if (json) {
             struct sg_buf out = {0};
             sg_verdict_json(&v, argv[i], env.rcpts, &out);
@@ -198,6 +235,7 @@ int main(int argc, char **argv)
         sg_envelope_clear(&env);
         sg_message_free(msg);
     }
+    sg_pool_unref(pool);
     sg_policy_unref(p);
     sg_strv_free(rcpts);
     return rc;

@@ -57,7 +57,7 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
     sg_buf_printf(&b, " nrcpt=%zu direction=%s", sg_strv_len(mc->env.rcpts), v->inbound ? "inbound" : "outbound");
     if (v->nremoved)
         sg_buf_printf(&b, " removed=%zu", v->nremoved);
-    field(&b, "msgid", msg ? msg->message_id : NULL);
+    field(&b, "msgid", msg ? msg->message_id : v->message_id);
     if (mc->env.auth_login)
         field(&b, "auth", mc->env.auth_login);
     if (v->limits_hit) {

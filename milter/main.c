@@ -1,7 +1,9 @@
 /*
  * main.c - safeguard-milter: flags, then the startup order that keeps a
  * root-started daemon safe: check the policy, detach, pidfile, drop
- * privileges, open the socket, serve.
+ * privileges, check what the new user can read and write, refuse a socket
+ * a live milter answers on, fork the evaluation workers, open the socket,
+ * serve.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,13 +30,14 @@ struct options {
     bool log_stderr;
     unsigned poll;
     int timeout;
+    unsigned workers;
 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: safeguard-milter -c POLICY -p SOCKET [-u USER[:GROUP]] [-P PIDFILE]\n"
-            "                        [-f] [-e] [-n] [-T TMPDIR] [-r SECONDS] [-t SECONDS]\n"
+            "                        [-f] [-e] [-n] [-T TMPDIR] [-r SECONDS] [-t SECONDS] [-w N]\n"
             "  -c POLICY   policy file (YAML)\n"
             "  -p SOCKET   local:/path, unix:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
             "  -u USER     run as this user (and its group, or :GROUP)\n"
@@ -45,7 +48,8 @@ static void usage(FILE *out)
             "  -T TMPDIR   where large messages are spooled (default /tmp)\n"
             "  -r SECONDS  how often to look for a changed policy file (default 5, 0 = never)\n"
             "  -t SECONDS  MTA connection timeout (default 300)\n"
-            "SIGUSR1 reloads the policy; SIGTERM stops.\n");
+            "  -w N        evaluation worker processes (default: one per core)\n"
+            "SIGUSR1 reloads the policy; SIGTERM stops. SIGHUP also stops (libmilter's rule).\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -54,7 +58,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->poll = 5;
     o->timeout = 300;
     o->tmpdir = "/tmp";
-    while ((c = getopt(argc, argv, "c:p:u:P:T:r:t:fenh")) != -1) {
+    while ((c = getopt(argc, argv, "c:p:u:P:T:r:t:w:fenh")) != -1) {
         switch (c) {
         case 'c': o->policy = optarg; break;
         case 'p': o->socket = optarg; break;
@@ -63,6 +67,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'T': o->tmpdir = optarg; break;
         case 'r': o->poll = (unsigned)strtoul(optarg, NULL, 10); break;
         case 't': o->timeout = atoi(optarg); break;
+        case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'f': o->foreground = true; break;
         case 'e': o->log_stderr = true; break;
         case 'n': o->check_only = true; break;
@@ -120,13 +125,7 @@ static bool drop_privileges(const char *spec)
 /* libmilter leaves a unix socket behind; a clean stop should not. */
 static void remove_socket_file(const char *spec)
 {
-    const char *path = NULL;
-    if (!strncmp(spec, "unix:", 5))
-        path = spec + 5;
-    else if (!strncmp(spec, "local:", 6))
-        path = spec + 6;
-    else if (spec[0] == '/')
-        path = spec;
+    const char *path = sg_preflight_socket_path(spec);
     if (path)
         unlink(path);
 }
@@ -164,8 +163,6 @@ int main(int argc, char **argv)
         return 0;
     }
     sg_spool_set_tmpdir(o.tmpdir);
-    sg_reload_init(policy);
-    sg_reload_log_warnings(policy);
 
     if (!o.foreground && daemon(0, 0) != 0) {
         syslog(LOG_ERR, "cannot detach: %s", strerror(errno));
@@ -175,8 +172,12 @@ int main(int argc, char **argv)
         syslog(LOG_ERR, "cannot write pidfile %s: %s", o.pidfile, strerror(errno));
         return 1;
     }
+    int rc = 1;
+    struct sg_pool *pool = NULL;
     if (o.user && !drop_privileges(o.user))
-        return 1;
+        goto out;
+    if (!sg_preflight_access(policy, o.tmpdir, o.pidfile) || !sg_preflight_socket_free(o.socket))
+        goto out;
 
     /* SIGUSR1 is ours, taken by the reload thread. SIGHUP/INT/TERM belong
      * to libmilter's signal thread: block them before any thread starts,
@@ -189,27 +190,46 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    /* Workers are forked now, while this is the only thread. */
+    struct sg_pool_options po = {.workers = o.workers};
+    const char *triggers = getenv("SAFEGUARD_TEST_TRIGGERS");
+    po.test_triggers = triggers && !strcmp(triggers, "1");
+    if (po.test_triggers)
+        syslog(LOG_WARNING, "test triggers are on (SAFEGUARD_TEST_TRIGGERS=1): never in production");
+    char err[256];
+    if (!(pool = sg_pool_start(policy, &po, err, sizeof(err)))) {
+        syslog(LOG_ERR, "%s", err);
+        goto out;
+    }
+    sg_reload_init(policy, pool, &po);
+    sg_reload_log_warnings(policy);
+    policy = NULL;                    /* the reload module owns it now */
+
     /* Group-writable socket, so the MTA's user can join our group. */
     umask(007);
     if (smfi_setconn((char *)o.socket) == MI_FAILURE || smfi_settimeout(o.timeout) == MI_FAILURE ||
         smfi_register(sg_milter_desc) == MI_FAILURE) {
         syslog(LOG_ERR, "cannot set up the milter on %s", o.socket);
-        return 1;
+        goto stop;
     }
     if (smfi_opensocket(true) == MI_FAILURE) {
-        syslog(LOG_ERR, "cannot open the milter socket %s (in use, or no permission?)", o.socket);
-        return 1;
+        syslog(LOG_ERR, "cannot open the milter socket %s (no permission?)", o.socket);
+        goto stop;
     }
     if (!sg_reload_start(o.poll)) {
         syslog(LOG_ERR, "cannot start the reload thread");
-        return 1;
+        goto stop;
     }
-    syslog(LOG_INFO, "starting: policy %s (%zu rules), socket %s", o.policy, policy->nrules, o.socket);
-    int rc = smfi_main();
-    sg_reload_stop();
+    syslog(LOG_INFO, "starting: policy %s (%zu rules), socket %s, %u workers", o.policy,
+           sg_pool_policy(pool)->nrules, o.socket, sg_pool_size(pool));
+    rc = smfi_main() == MI_SUCCESS ? 0 : 1;
     remove_socket_file(o.socket);
+stop:
+    sg_reload_stop();                 /* also stops the workers */
+out:
+    sg_policy_unref(policy);
     if (o.pidfile)
         unlink(o.pidfile);
     syslog(LOG_INFO, "stopped");
-    return rc == MI_SUCCESS ? 0 : 1;
+    return rc;
 }

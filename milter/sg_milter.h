@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "sg_engine.h"
+#include "sg_pool.h"
 #include "sg_util.h"
 
 /* Every libmilter call the glue makes, so tests can stand in for it. */
@@ -41,11 +42,15 @@ void sg_spool_init(struct sg_spool *s, size_t mem_max, size_t keep_max);
 bool sg_spool_write(struct sg_spool *s, const void *data, size_t len);
 struct sg_message *sg_spool_parse(struct sg_spool *s, const struct sg_message_limits *lim,
                                   char *err, size_t errlen);
+/* The whole spooled message as a readable descriptor (a memfd when it was
+ * in memory); owned by the spool. -1 on failure. */
+int sg_spool_fd(struct sg_spool *s);
 void sg_spool_free(struct sg_spool *s);
 void sg_spool_set_tmpdir(const char *dir);
 
 struct sg_msgctx {
     struct sg_policy *policy;    /* the snapshot this message is judged by */
+    struct sg_pool *pool;        /* its workers (NULL: evaluate in this thread, tests only) */
     struct sg_envelope env;
     char **rcpt_raw;             /* RCPT TO as the MTA gave it, for delrcpt */
     struct sg_spool spool;
@@ -76,12 +81,19 @@ void sg_log_inbound(const struct sg_msgctx *mc);
 char *sg_log_pseudonym(const char *addr);
 
 /* reload.c: the current snapshot, swapped under a lock, ref-counted. */
-void sg_reload_init(struct sg_policy *initial);
+/* pool may be NULL (unit tests): messages are then evaluated in-thread. */
+void sg_reload_init(struct sg_policy *initial, struct sg_pool *pool, const struct sg_pool_options *o);
 void sg_reload_log_warnings(const struct sg_policy *p);
-struct sg_policy *sg_reload_current(void);       /* a new reference */
+/* New references to the current snapshot and its workers (pool may be NULL). */
+struct sg_policy *sg_reload_current(struct sg_pool **pool);
 bool sg_reload_now(const char *why);
 bool sg_reload_start(unsigned poll_seconds);     /* SIGUSR1 + mtime thread */
 void sg_reload_stop(void);
+
+/* preflight.c: start-up checks, each logging why it refuses. */
+const char *sg_preflight_socket_path(const char *spec);   /* NULL for inet */
+bool sg_preflight_socket_free(const char *spec);
+bool sg_preflight_access(const struct sg_policy *p, const char *tmpdir, const char *pidfile);
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;

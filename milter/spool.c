@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sg_milter.h"
@@ -25,20 +26,6 @@ void sg_spool_init(struct sg_spool *s, size_t mem_max, size_t keep_max)
     s->keep_max = keep_max;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool spill(struct sg_spool *s)
 {
     char path[4096];
@@ -49,7 +36,7 @@ static bool spill(struct sg_spool *s)
     if (s->fd < 0)
         return false;
     unlink(path);
-    bool ok = write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len);
+    bool ok = sg_fd_write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len);
     sg_buf_free(&s->mem);
     return ok;
 }
@@ -67,7 +54,7 @@ bool sg_spool_write(struct sg_spool *s, const void *data, size_t len)
     if (s->fd < 0 && s->mem.len + len > s->mem_max && !spill(s))
         return false;
     if (s->fd >= 0)
-        return write_all(s->fd, data, len);
+        return sg_fd_write_all(s->fd, data, len);
     sg_buf_append(&s->mem, data, len);
     return true;
 }
@@ -83,6 +70,24 @@ struct sg_message *sg_spool_parse(struct sg_spool *s, const struct sg_message_li
     if (m && s->truncated)
         m->limits_hit |= SG_LIMIT_SIZE;
     return m;
+}
+
+int sg_spool_fd(struct sg_spool *s)
+{
+    if (s->fd >= 0)
+        return s->fd;
+    /* Small mail stays in memory: an anonymous memory file carries it to
+     * the worker without touching the disk. */
+    s->fd = memfd_create("safeguard-spool", MFD_CLOEXEC);
+    if (s->fd < 0)
+        return -1;
+    if (!sg_fd_write_all(s->fd, s->mem.data ? s->mem.data : "", s->mem.len)) {
+        close(s->fd);
+        s->fd = -1;
+        return -1;
+    }
+    sg_buf_free(&s->mem);
+    return s->fd;
 }
 
 void sg_spool_free(struct sg_spool *s)

@@ -13,8 +13,10 @@
 
 #define NETS "(?:snap(?:chat)?|insta(?:gram)?|tik\\s?tok|facebook|fb|twitter|x|threads|bereal)"
 
+/* The host starts at a host boundary: "dropbox.com/s/..", "netflix.com/.."
+ * and "box.com/.." are not x.com. */
 static const char url_pattern[] =
-    "(?:https?://)?(?:www\\.|m\\.|vm\\.)?(?:instagram\\.com|instagr\\.am|tiktok\\.com|snapchat\\.com|"
+    "(?<![a-z0-9_.-])(?:https?://)?(?:www\\.|m\\.|vm\\.)?(?:instagram\\.com|instagr\\.am|tiktok\\.com|snapchat\\.com|"
     "facebook\\.com|fb\\.com|fb\\.me|x\\.com|twitter\\.com|threads\\.net)/[^\\s<>\"')]+";
 
 static const char *const phrase_patterns[] = {

@@ -387,7 +387,9 @@ struct sg_policy *sg_policy_load_with_previous(const char *path, const struct sg
     struct sg_cfg cfg = {.file = path, .policy = p, .prev = prev};
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        sg_cfg_error_at(&cfg, 0, 0, "cannot open: %s", strerror(errno));
+        /* No line to point at: "file: cannot open: why", never "file:0:0". */
+        sg_buf_printf(&cfg.errors, "%s: cannot open: %s\n", path, strerror(errno));
+        cfg.nerrors++;
         goto fail;
     }
     yaml_parser_t parser;

@@ -6,6 +6,12 @@
  * caller takes an idle worker, talks to it under a deadline, and gives it
  * back; a worker that dies, overruns or sends nonsense is killed, reaped
  * and forked again on the spot, so the pool never shrinks.
+ *
+ * Forking from a process with threads is safe here because of who does
+ * what: the threads left behind in the parent only speak the milter
+ * protocol, spool, and log; they never touch GMime, GLib's type system,
+ * iconv or the matchers the child goes on to use, and the child never
+ * logs (worker.c). malloc is made fork-safe by glibc itself.
  */
 #include <errno.h>
 #include <poll.h>
@@ -203,17 +209,13 @@ static bool send_request(int sock, int fd, const struct sg_buf *frame)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    size_t done = 0;
-    while (done < frame->len) {
-        ssize_t w = done ? send(sock, frame->data + done, frame->len - done, MSG_NOSIGNAL)
-                         : sendmsg(sock, &mh, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        done += (size_t)w;
-    }
-    return true;
+    ssize_t w;
+    do
+        w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w <= 0)
+        return false;
+    return sg_fd_write_all(sock, frame->data + w, frame->len - (size_t)w);
 }
 
 static long ms_left(const struct timespec *deadline)

@@ -29,6 +29,8 @@
 #endif
 #endif
 
+static size_t worker_memory_budget;
+
 static void worker_oom(void)
 {
     _exit(SG_WORKER_EXIT_OOM);
@@ -41,6 +43,7 @@ static void glib_fatal(const gchar *domain, GLogLevelFlags level, const gchar *m
     _exit(message && strstr(message, "allocate") ? SG_WORKER_EXIT_OOM : 70);
 }
 
+#ifndef SG_UNDER_ASAN
 /* Address space now, so the cap is "this much more than we started with". */
 static size_t current_vm(void)
 {
@@ -53,9 +56,11 @@ static size_t current_vm(void)
     }
     return (size_t)strtoul(buf, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static void limit_resources(const struct sg_policy *p)
 {
+    worker_memory_budget = p->limits.worker_memory;
     struct rlimit core = {0, 0};
     setrlimit(RLIMIT_CORE, &core);
 #ifndef SG_UNDER_ASAN
@@ -80,36 +85,6 @@ static void reset_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static bool read_full(int fd, void *buf, size_t n)
-{
-    unsigned char *p = buf;
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
-static bool write_full(int fd, const void *buf, size_t n)
-{
-    const unsigned char *p = buf;
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* The frame header, with the message's descriptor riding on it. */
 static bool recv_header(int sock, unsigned char hdr[8], int *fd)
 {
@@ -126,7 +101,7 @@ static bool recv_header(int sock, unsigned char hdr[8], int *fd)
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
             memcpy(fd, CMSG_DATA(c), sizeof(int));
-    return (size_t)r == 8 || read_full(sock, hdr + r, 8 - (size_t)r);
+    return (size_t)r == 8 || sg_fd_read_all(sock, hdr + r, 8 - (size_t)r);
 }
 
 /* Tests prove isolation with messages that crash, spin or hog a worker;
@@ -143,14 +118,22 @@ static void test_trigger(int fd)
         return;
     t += strlen("X-Safeguard-Test-Trigger: ");
     if (!strncmp(t, "crash", 5)) {
+        signal(SIGSEGV, SIG_DFL);     /* a plain death, even under ASan */
         raise(SIGSEGV);
     } else if (!strncmp(t, "spin", 4)) {
         for (volatile unsigned long i = 0;; i++)
             ;
     } else if (!strncmp(t, "hog", 3)) {
+        size_t total = 0;
         for (;;) {
             char *p = sg_xmalloc(16u << 20);
             memset(p, 1, 16u << 20);
+            total += 16u << 20;
+#ifdef SG_UNDER_ASAN
+            /* No RLIMIT_AS under ASan (see limit_resources): stand in for it. */
+            if (total > worker_memory_budget)
+                worker_oom();
+#endif
         }
     }
 }
@@ -183,7 +166,7 @@ static void serve_one(int sock, int fd, const unsigned char *body, size_t len, c
     sg_buf_append(&out, (const char *)hdr, 8);
     sg_wire_reply(&out, &v, p, msg ? msg->message_id : NULL, retire);
     sg_wire_header((unsigned char *)out.data, SG_WIRE_REPLY, (uint32_t)(out.len - 8));
-    bool ok = write_full(sock, out.data, out.len);
+    bool ok = sg_fd_write_all(sock, out.data, out.len);
     sg_buf_free(&out);
     sg_verdict_clear(&v);
     sg_message_free(msg);
@@ -209,7 +192,7 @@ void sg_worker_main(int sock, const struct sg_policy *p, const struct sg_pool_op
         if (!sg_wire_read_header(hdr, SG_WIRE_REQUEST, &len))
             _exit(71);
         unsigned char *body = sg_xmalloc(len ? len : 1);
-        if (!read_full(sock, body, len))
+        if (!sg_fd_read_all(sock, body, len))
             _exit(0);
         /* A backstop: if the parent died waiting, do not spin on alone. */
         alarm((unsigned)p->limits.eval_seconds * 2 + 5);

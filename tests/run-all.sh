@@ -1,8 +1,10 @@
 #!/bin/bash
 # run-all.sh - README command 2, and what CI runs: install, build, and run
-# every test: Check unit tests under ASan+UBSan, then the normal build's
-# `make check` (unit, miltertest, labelled corpus), then real-Postfix end
-# to end. Ends with one "N passed, M failed" line summing every suite.
+# every test: Check unit tests and the hostile set under ASan+UBSan, then
+# the libFuzzer harnesses for 60 s each, the normal build's `make check`
+# (unit, miltertest, labelled corpus, policy checks, hostile set), then
+# real-Postfix end to end. Ends with one "N passed, M failed" line summing
+# every suite.
 set -u
 cd "$(dirname "$0")/.."
 bash contrib/install-deps.sh || exit 1
@@ -39,19 +41,33 @@ step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 [ -x configure ] || autoreconf -fi || exit 1
 [ -f Makefile ] && make -s distclean >/dev/null 2>&1
 rm -rf build-asan && mkdir build-asan
-(cd build-asan && ../configure -q --enable-sanitizers && make -s -j2 tests/unit/check_policy >/dev/null) || { echo "sanitizer build FAILED"; exit 1; }
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  build-asan/tests/unit/check_policy 2>&1 | tee "$out/asan.log"
+(cd build-asan && ../configure -q --enable-sanitizers && make -s -j2 tests/unit/check_policy milter/safeguard-check >/dev/null) || { echo "sanitizer build FAILED"; exit 1; }
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+build-asan/tests/unit/check_policy 2>&1 | tee "$out/asan.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 tally "$out/asan.log"
+
+step "hostile input under AddressSanitizer: a verdict for each, within its time and memory budget"
+SG_CHECK=build-asan/milter/safeguard-check bash tests/hostile/run.sh 2>&1 | tee "$out/hostile-asan.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/hostile-asan.log"
+unset ASAN_OPTIONS UBSAN_OPTIONS
 rm -rf build-asan
+
+# Out-of-tree (VPATH) like the ASan build: before the tree is configured in place.
+step "fuzzing: each libFuzzer harness for 60 s under ASan+UBSan"
+FUZZ_BUILD=$(mktemp -d /tmp/sg-fuzz.XXXXXX)
+FUZZ_BUILD=$FUZZ_BUILD bash tests/fuzz/run.sh 60 2>&1 | tee "$out/fuzz.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/fuzz.log"
+rm -rf "$FUZZ_BUILD"
 
 step "build with -Wall -Wextra -Werror"
 ./configure -q CFLAGS="-O2 -g -Werror" && make -s -j2 || { echo "build FAILED"; exit 1; }
 
-step "make check: unit (Check), milter (miltertest), corpus (safeguard-check)"
+step "make check: unit (Check), milter (miltertest), corpus, policy (-n), hostile set"
 make -s check || status=1
-for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh; do
+for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/policy/run.sh tests/hostile/run.sh; do
   echo "--- $t"
   if [ -f "$t.log" ]; then
     grep -E '^(FAIL|[0-9]+%: Checks|[0-9]+ passed|category|[a-z-]+ +[0-9]+ +[0-9]+)' "$t.log" | head -n 40

@@ -6,6 +6,7 @@
 #   safeguard      Postfix + safeguard-milter with contrib/example-policy.yaml
 #   rspamd         Postfix + rspamd's milter proxy (when installed)
 #   mimedefang     Postfix + MIMEDefang with its default filter (when installed)
+#   baseline       an earlier safeguard-milter build, when SG_BENCH_BASELINE names it
 # Each variant sends the same messages with smtp-source (20 sessions) and
 # waits until smtp-sink has all of them. Prints messages/second and the
 # ratio to Postfix alone; runs each variant three times and keeps the best,
@@ -83,6 +84,17 @@ set_milter "$SG_POSTFIX_MILTER"
 for kind in typical attach; do measure safeguard "$kind" "$SG_T/$kind.eml"; done
 variants+=(safeguard)
 sg_milter_stop
+
+# SG_BENCH_BASELINE=BINARY [SG_BENCH_BASELINE_POLICY=FILE]: an earlier
+# build measured in the same run, so a change can show it did not slow
+# the milter down (ratios from one run on shared cores, not two runs).
+if [ -n "${SG_BENCH_BASELINE:-}" ]; then
+    SG_MILTER_BIN=$SG_BENCH_BASELINE sg_milter_start "${SG_BENCH_BASELINE_POLICY:-contrib/example-policy.yaml}"
+    set_milter "$SG_POSTFIX_MILTER"
+    for kind in typical attach; do measure baseline "$kind" "$SG_T/$kind.eml"; done
+    variants+=(baseline)
+    sg_milter_stop
+fi
 
 if command -v rspamd >/dev/null && [ -x tests/bench/rspamd.sh ]; then
     if rport=$(bash tests/bench/rspamd.sh start "$SG_T"); then

@@ -145,8 +145,8 @@ for script in "${scripts[@]}"; do
 done
 
 # --- internal failure: tempfail, logged, never a silent accept ---------------
-# A second milter whose spool cannot spill (1 KB in memory, no such spill
-# folder) must answer 451 4.7.1 for a larger message and log the error.
+# A second milter whose spool cannot spill (1 KB in memory, the spill
+# folder gone) must answer 451 4.7.1 for a larger message and log the error.
 
 sock2=$tmp/tempfail.sock
 log2=$tmp/tempfail.log
@@ -156,9 +156,13 @@ if grep -q '^limits:' "$tmp/tempfail.yaml"; then
 else
     printf 'limits:\n  spool_memory: 1k\n' >>"$tmp/tempfail.yaml"
 fi
-"$milter" -f -e -c "$tmp/tempfail.yaml" -p "unix:$sock2" -T "$tmp/no-such-dir" 2>"$log2" &
+# The folder exists at start (the start-up check insists on it) and goes
+# away afterwards, as a full or unmounted disk would.
+mkdir -p "$tmp/spill-dir"
+"$milter" -f -e -c "$tmp/tempfail.yaml" -p "unix:$sock2" -T "$tmp/spill-dir" 2>"$log2" &
 pid2=$!
 for _ in $(seq 1 100); do [ -S "$sock2" ] && break; sleep 0.1; done
+rmdir "$tmp/spill-dir"
 out=$tmp/x-tempfail.out
 SG_MILTER_DIR=$testdir SG_SOCKET=$sock2 SG_LOG=$log2 SG_QID=MTXTEMPFAIL \
     "${timeout_cmd[@]}" "$miltertest" -s "$testdir/x-tempfail.lua" >"$out" 2>&1
@@ -170,6 +174,69 @@ else
 fi
 kill -TERM "$pid2" 2>/dev/null
 wait "$pid2" 2>/dev/null
+
+# --- start-up refusals: clear, and nothing left half-running ---------------
+
+# A spool folder the milter cannot write to is refused at start, not at
+# the first large message.
+out=$tmp/refuse-tmpdir.out
+"${timeout_cmd[@]}" "$milter" -f -e -c "$policy" -p "unix:$tmp/refuse.sock" -T "$tmp/no-such-dir" >"$out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "cannot write to the spool directory $tmp/no-such-dir" "$out" && [ ! -S "$tmp/refuse.sock" ]; then
+    pass refuse-unwritable-tmpdir
+else
+    fail refuse-unwritable-tmpdir "exit $rc$(echo; cat "$out")"
+fi
+
+# A second instance on the socket a live milter answers on must refuse,
+# and the first must still answer afterwards.
+out=$tmp/second.out
+"${timeout_cmd[@]}" "$milter" -f -e -c "$policy" -p "unix:$sock" >"$out" 2>&1
+rc=$?
+probe=$tmp/probe.out
+SG_MILTER_DIR=$testdir SG_SOCKET=$sock SG_LOG=$log SG_QID=MTXSECOND \
+    "${timeout_cmd[@]}" "$miltertest" -s "$testdir/t-accept.lua" >"$probe" 2>&1
+rc2=$?
+if [ "$rc" -ne 0 ] && grep -q "in use by a running milter" "$out" && [ "$rc2" -eq 0 ]; then
+    pass refuse-second-instance
+    qids+=(MTXSECOND)
+else
+    fail refuse-second-instance "second exit $rc, probe exit $rc2$(echo; cat "$out" "$probe")"
+fi
+
+# --- a truncated nightly export is refused on reload, the old one kept ------
+sdir=$tmp/shrink
+mkdir -p "$sdir"
+{ echo "Forename,Surname,Email"; for i in $(seq 1 10); do echo "P$i,Pupil,p$i@pupils.northfield.sch.uk"; done; } >"$sdir/pupils.csv"
+cat >"$sdir/policy.yaml" <<EOP
+school:
+  name: Shrink Test
+  staff_domains: [northfield.sch.uk]
+  pupil_domains: [pupils.northfield.sch.uk]
+directory:
+  pupils: pupils.csv
+rules:
+  - id: r1
+    category: offensive
+    action: reject
+    cite: "Test 1"
+    match: {phrases: [purple elephant]}
+EOP
+slog=$sdir/milter.log
+"$milter" -f -e -r 0 -c "$sdir/policy.yaml" -p "unix:$sdir/m.sock" -T "$tmp" 2>"$slog" &
+spid=$!
+for _ in $(seq 1 100); do [ -S "$sdir/m.sock" ] && break; sleep 0.1; done
+head -n 3 "$sdir/pupils.csv" >"$sdir/short.csv" && mv "$sdir/short.csv" "$sdir/pupils.csv"
+kill -USR1 "$spid"
+for _ in $(seq 1 50); do grep -q "keeping the previous policy" "$slog" && break; sleep 0.1; done
+if grep -q "policy reload (SIGUSR1) failed; keeping the previous policy" "$slog" &&
+   grep -q "pupils.csv has 2 rows where the running directory has 10" "$slog"; then
+    pass reload-refuses-truncated-export
+else
+    fail reload-refuses-truncated-export "$(cat "$slog")"
+fi
+kill -TERM "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
 
 # --- the log: one action= line per message, no body text -------------------
 

@@ -104,6 +104,41 @@ START_TEST(mobile_writings)
 }
 END_TEST
 
+/* A pattern that backtracks without end runs out of its pcre2 budget: that
+ * is a limit hit (on_limit), not an internal error that would tempfail the
+ * same message on every retry, and not a silent "no match". */
+START_TEST(regex_budget_is_a_limit)
+{
+    char path[] = "/tmp/sg-rx-policy.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char *yaml = "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+                       "rules:\n  - id: slow\n    category: media\n    action: annotate\n    cite: c\n"
+                       "    match:\n      regex: ['^(\\w+\\s?)*$']\n";
+    ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    char *errors = NULL;
+    struct sg_policy *p = sg_policy_load(path, &errors);
+    unlink(path);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    struct sg_buf body = {0};
+    for (int i = 0; i < 40; i++)
+        sg_buf_puts(&body, "word ");
+    sg_buf_puts(&body, "!");
+    struct run r = {.from = "x@t.sch.uk", .rcpts = {"y@example.com"}, .body = body.data};
+    struct sg_verdict v;
+    char *ids = rules_hit(p, &r, &v);
+    ck_assert_str_eq(ids, "");
+    ck_assert_uint_eq(v.limits_hit & SG_LIMIT_REGEX, SG_LIMIT_REGEX);
+    ck_assert_ptr_null(v.error);
+    ck_assert_int_eq(v.action, p->limits.on_limit);
+    free(ids);
+    sg_verdict_clear(&v);
+    sg_buf_free(&body);
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(mobile_only_to_pupils)
 {
     struct run r = {.from = TOM, .rcpts = {"parent@gmail.com"}, .body = "my mobile is 07700 900123"};
@@ -141,6 +176,11 @@ START_TEST(personal_email_messaging_social)
     r.body = "see our news at https://twitter.com/NorthfieldAcad/status/1";
     expect(&r, "");
     r.body = "the school is on twitter.com/northfieldacadfans";
+    expect(&r, "social");
+    /* Hosts are matched as hosts: these end in "x.com/" but are not it. */
+    r.body = "files at https://www.dropbox.com/s/abc/notes.pdf, netflix.com/title/1 and box.com/s/xyz";
+    expect(&r, "");
+    r.body = "my page: https://x.com/tomt";
     expect(&r, "social");
 }
 END_TEST
@@ -294,6 +334,7 @@ Suite *sg_suite_detectors(void)
     tcase_add_test(tc, mobile_writings);
     tcase_add_test(tc, mobile_only_to_pupils);
     tcase_add_test(tc, personal_email_messaging_social);
+    tcase_add_test(tc, regex_budget_is_a_limit);
     tcase_add_test(tc, accounts_and_copies);
     tcase_add_test(tc, family_exemption);
     tcase_add_test(tc, contact_window_and_dst);

@@ -51,7 +51,7 @@ static void use_policy(const char *path)
     char *errors = NULL;
     struct sg_policy *p = sg_policy_load(path, &errors);
     ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    sg_reload_init(p);
+    sg_reload_init(p, NULL, NULL);
     sg_smfi = &fake;
     priv = NULL;
     auth_macro = NULL;

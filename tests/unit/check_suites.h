@@ -11,6 +11,7 @@ Suite *sg_suite_text(void);
 Suite *sg_suite_directory(void);
 Suite *sg_suite_detectors(void);
 Suite *sg_suite_milter(void);
+Suite *sg_suite_pool(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);
