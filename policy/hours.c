@@ -29,7 +29,10 @@ static bool parse_date(const char *s, int *out)
 {
     int y, mo, d;
     char extra;
-    if (sscanf(s, "%d-%d-%d%c", &y, &mo, &d, &extra) != 3 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)mo, (GDateYear)y))
+    /* Ranges first: the GDate casts truncate (day 257 would pass as 1)
+     * and y * 10000 below must not overflow. */
+    if (sscanf(s, "%d-%d-%d%c", &y, &mo, &d, &extra) != 3 || y < 1 || y > 9999 || mo < 1 || mo > 12 ||
+        d < 1 || d > 31 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)mo, (GDateYear)y))
         return false;
     *out = y * 10000 + mo * 100 + d;
     return true;
