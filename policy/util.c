@@ -6,6 +6,7 @@
  * milter_default_action=tempfail keeps the mail safe.
  */
 #include <ctype.h>
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +200,21 @@ char *sg_addr_domain(const char *addr)
 void sg_json_string(struct sg_buf *b, const char *s)
 {
     sg_buf_append(b, "\"", 1);
+    const unsigned char *end = (const unsigned char *)(s ? s : "") + (s ? strlen(s) : 0);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p >= 0x80) {
+            /* Envelope addresses and file names come as given: JSON must
+             * stay UTF-8 whatever they hold (found by fuzz_directory). */
+            gunichar c = g_utf8_get_char_validated((const gchar *)p, (gssize)(end - p));
+            if (c == (gunichar)-1 || c == (gunichar)-2) {
+                sg_buf_puts(b, "\\ufffd");
+            } else {
+                size_t n = (size_t)g_utf8_skip[*p];
+                sg_buf_append(b, (const char *)p, n);
+                p += n - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '"': sg_buf_puts(b, "\\\""); break;
         case '\\': sg_buf_puts(b, "\\\\"); break;

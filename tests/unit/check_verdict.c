@@ -124,6 +124,16 @@ START_TEST(explain_fits_reply_limits)
 }
 END_TEST
 
+/* Envelope addresses and file names arrive as given: the JSON stays UTF-8. */
+START_TEST(json_strings_stay_utf8)
+{
+    struct sg_buf b = {0};
+    sg_json_string(&b, "pa\xffrent \xc3\xa9t\xc3 \"q\"\x01");
+    ck_assert_str_eq(b.data, "\"pa\\ufffdrent \xc3\xa9t\\ufffd \\\"q\\\"\\u0001\"");
+    sg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(event_ids_differ)
 {
     char a[24], b[24];
@@ -143,6 +153,7 @@ Suite *sg_suite_verdict(void)
     tcase_add_test(tc, json_names_recipients);
     tcase_add_test(tc, explain_fits_reply_limits);
     tcase_add_test(tc, event_ids_differ);
+    tcase_add_test(tc, json_strings_stay_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
