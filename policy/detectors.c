@@ -15,6 +15,8 @@ extern const struct sg_detector sg_detect_personal_email;
 extern const struct sg_detector sg_detect_messaging;
 extern const struct sg_detector sg_detect_social;
 extern const struct sg_detector sg_detect_outside_hours;
+extern const struct sg_detector sg_detect_identifiers;
+const struct sg_cfg_key *sg_identifiers_options(void);   /* detect_identifiers.c */
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -26,6 +28,7 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_messaging,
     &sg_detect_social,
     &sg_detect_outside_hours,
+    &sg_detect_identifiers,
     NULL,
 };
 
@@ -59,6 +62,8 @@ const struct sg_cfg_key *sg_detector_option_table(const char *detector)
         return social_opts;
     if (!strcmp(detector, "phrases"))
         return sg_phrases_options();
+    if (!strcmp(detector, "identifiers"))
+        return sg_identifiers_options();
     return NULL;
 }
 

@@ -12,6 +12,7 @@ Suite *sg_suite_directory(void);
 Suite *sg_suite_detectors(void);
 Suite *sg_suite_milter(void);
 Suite *sg_suite_pool(void);
+Suite *sg_suite_identifiers(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);
