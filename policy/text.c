@@ -4,6 +4,22 @@
  * utf8proc does the Unicode work (NFKC, case fold, marks, ignorables such
  * as zero-width spaces, control characters to spaces); this file only
  * repairs invalid bytes beforehand and folds white space afterwards.
+ *
+ * Nearly all school mail is ASCII, and utf8proc's decompose/compose costs
+ * the same per byte whether or not a byte needs it, so printable ASCII is
+ * mapped here with a table and only the non-ASCII stretches (with the
+ * ASCII character before each, which composition could in principle join
+ * to what follows) are handed to utf8proc. The result must be the
+ * reference's byte for byte; sg_text_normalise_reference keeps the
+ * utf8proc-only path so the tests can prove it.
+ *
+ * Why splitting is safe: utf8proc maps each code point on its own, and
+ * the only steps that look at neighbours are canonical ordering (ASCII
+ * has combining class 0, so nothing moves across it), composition (no
+ * composition has an ASCII second character) and CR LF becoming one space
+ * (two spaces instead of one, which the white-space fold then removes).
+ * Invalid-byte repair never spans an ASCII byte: a UTF-8 sequence holds
+ * only bytes >= 0x80, so a run of such bytes starts on a character edge.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +27,11 @@
 #include "sg_text.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";
+
+static const utf8proc_option_t map_options =
+    UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+    UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC |
+    UTF8PROC_STRIPMARK | UTF8PROC_LUMP;
 
 /* utf8proc_map rejects invalid input outright; mend it so one bad byte in
  * a mail cannot switch every content rule off. */
@@ -31,39 +52,157 @@ static char *repair_utf8(const char *in, size_t len, size_t *out_len)
         i += (size_t)n;
     }
     *out_len = b.len;
+    /* An empty input leaves b.data NULL; utf8proc_map wants a pointer. */
+    if (!b.data)
+        return sg_xrealloc(NULL, 1);
     return sg_buf_steal(&b);
 }
 
-bool sg_text_normalise(const char *in, size_t len, struct sg_buf *out)
+/* Makes room for extra more bytes (and the terminating NUL) in out. */
+static void reserve(struct sg_buf *out, size_t extra)
+{
+    size_t need = out->len + extra + 1;
+    if (need > out->cap) {
+        size_t cap = out->cap * 2 > need ? out->cap * 2 : need;
+        out->data = sg_xrealloc(out->data, cap);
+        out->cap = cap;
+    }
+}
+
+/* Folds runs of spaces to one; none at the start of a block. *prev is the
+ * last byte written (or '\n' for the start), carried across calls so the
+ * fold works the same over pieces as over the whole. */
+static void append_folded(struct sg_buf *out, const utf8proc_uint8_t *s, size_t n, char *prev)
+{
+    reserve(out, n);
+    char *w = out->data + out->len;
+    char p = *prev;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)s[i];
+        if (c == ' ' && (p == ' ' || p == '\n'))
+            continue;
+        *w++ = p = c;
+    }
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    *prev = p;
+}
+
+/* Repair, utf8proc, fold: the whole reference path for one piece. */
+static bool map_slow(const char *in, size_t len, struct sg_buf *out, char *prev)
 {
     size_t fixed_len;
     char *fixed = repair_utf8(in, len, &fixed_len);
     utf8proc_uint8_t *mapped = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)fixed_len,
-                                      &mapped,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-                                      UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC |
-                                      UTF8PROC_STRIPMARK | UTF8PROC_LUMP);
+                                      &mapped, map_options);
     free(fixed);
     if (n < 0)
         return false;
-    /* Fold runs of spaces to one; none at the start of a block. */
-    sg_buf_append(out, "", 0);
-    size_t need = out->len + (size_t)n + 1;
-    if (need > out->cap) {
-        out->data = sg_xrealloc(out->data, need);
-        out->cap = need;
-    }
-    char *w = out->data + out->len;
-    char prev = out->len ? out->data[out->len - 1] : '\n';
-    for (utf8proc_ssize_t i = 0; i < n; i++) {
-        char c = (char)mapped[i];
-        if (c == ' ' && (prev == ' ' || prev == '\n'))
-            continue;
-        *w++ = prev = c;
-    }
-    *w = '\0';
-    out->len = (size_t)(w - out->data);
+    append_folded(out, mapped, (size_t)n, prev);
     free(mapped);
+    return true;
+}
+
+static char start_prev(struct sg_buf *out)
+{
+    /* Ensures data is non-NULL so the result is always a C string. */
+    sg_buf_append(out, "", 0);
+    return out->len ? out->data[out->len - 1] : '\n';
+}
+
+/* For the tests only (declared again in tests/unit/check_text.c, not in
+ * sg_text.h, so nothing else calls it): the utf8proc-only path that the
+ * fast path must match. */
+bool sg_text_normalise_reference(const char *in, size_t len, struct sg_buf *out);
+
+bool sg_text_normalise_reference(const char *in, size_t len, struct sg_buf *out)
+{
+    char prev = start_prev(out);
+    reserve(out, 0);
+    return map_slow(in, len, out, &prev);
+}
+
+/*
+ * What utf8proc makes of each ASCII byte under map_options: capitals fold
+ * to small letters; tab, LF, VT, FF and CR become a space (STRIPCC); the
+ * other C0 controls and DEL vanish (DROP); NUL is a space because
+ * repair_utf8 turns it into one first. Bytes >= 0x80 are not looked up.
+ * Letters, digits and punctuation map to themselves.
+ */
+#define DROP 0x80
+static const unsigned char ascii_map[128] = {
+    0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x20, 0x20, 0x20, 0x20, 0x20, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
+    0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x80,
+};
+
+/* Non-ASCII stretches separated by fewer ASCII bytes than this go to
+ * utf8proc as one piece: text in, say, Polish is mostly non-ASCII with
+ * short ASCII gaps, and a utf8proc call per word would cost more than it
+ * saves. Any split before an ASCII byte is safe (see the top). */
+#define SLOW_GAP 16
+
+bool sg_text_normalise(const char *in, size_t len, struct sg_buf *out)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    char prev = start_prev(out);
+    /* ASCII output is never longer than its input. */
+    reserve(out, len);
+    size_t i = 0;
+    while (i < len) {
+        /* The ASCII run [i, j). */
+        size_t j = i;
+        while (j < len && s[j] < 0x80)
+            j++;
+        /* Keep the byte before a non-ASCII stretch for utf8proc. */
+        size_t fast_end = j < len && j > i ? j - 1 : j;
+        char *w = out->data + out->len;
+        char p = prev;
+        for (size_t k = i; k < fast_end; k++) {
+            unsigned char c = ascii_map[s[k]];
+            if (c == DROP || (c == ' ' && (p == ' ' || p == '\n')))
+                continue;
+            *w++ = p = (char)c;
+        }
+        *w = '\0';
+        out->len = (size_t)(w - out->data);
+        prev = p;
+        if (j >= len)
+            break;
+        /* The non-ASCII stretch from fast_end, swallowing short ASCII
+         * gaps between stretches. */
+        size_t end = j;
+        for (;;) {
+            while (end < len && s[end] >= 0x80)
+                end++;
+            size_t gap = end;
+            while (gap < len && gap - end < SLOW_GAP && s[gap] < 0x80)
+                gap++;
+            if (gap < len && gap - end < SLOW_GAP && s[gap] >= 0x80)
+                end = gap;
+            else
+                break;
+        }
+        if (!map_slow(in + fast_end, end - fast_end, out, &prev))
+            return false;
+        /* map_slow may have moved data; the ASCII still to come needs at
+         * most its own length. */
+        reserve(out, len - end);
+        i = end;
+    }
     return true;
 }

@@ -2,6 +2,7 @@
  * check_text.c - normalisation, the phrase matcher, and the engine's use
  * of both over a whole message and envelope.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,165 @@ START_TEST(normalise_folds_case_space_and_tricks)
     ck_assert_ptr_nonnull(strstr(t, "bad"));
     ck_assert_ptr_nonnull(strstr(t, "byte"));
     free(t);
+}
+END_TEST
+
+/* policy/text.c's utf8proc-only path, kept as the reference the ASCII
+ * fast path must equal byte for byte; not in sg_text.h on purpose. */
+bool sg_text_normalise_reference(const char *in, size_t len, struct sg_buf *out);
+
+/* Both paths over the same bytes, also after a non-empty prefix in out
+ * (the engine appends block after block, and the fold looks at the last
+ * byte already there). Returns whether they agree; prints the first
+ * disagreement so a failure can be turned into a fixed case. */
+static bool same_as_reference(const char *in, size_t len)
+{
+    static const char *prefixes[] = { NULL, "x", "x ", "x\n" };
+    for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+        struct sg_buf a = {0}, b = {0};
+        if (prefixes[p]) {
+            sg_buf_puts(&a, prefixes[p]);
+            sg_buf_puts(&b, prefixes[p]);
+        }
+        ck_assert(sg_text_normalise(in, len, &a));
+        ck_assert(sg_text_normalise_reference(in, len, &b));
+        bool same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0 &&
+                    a.data[a.len] == '\0';
+        if (!same) {
+            fprintf(stderr, "normalise differs from reference on %zu bytes:", len);
+            for (size_t i = 0; i < len && i < 200; i++)
+                fprintf(stderr, " %02x", (unsigned char)in[i]);
+            fprintf(stderr, "\n  fast: %.*s\n  ref:  %.*s\n", (int)a.len, a.data,
+                    (int)b.len, b.data);
+        }
+        sg_buf_free(&a);
+        sg_buf_free(&b);
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+/* A fixed-seed generator, so a failure reproduces on every machine. */
+static unsigned long long rng_state;
+static unsigned rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state >> 16);
+}
+
+START_TEST(normalise_fast_path_edges)
+{
+    /* Where the ASCII table and utf8proc meet: each case once alone and,
+     * through the prefixes, after earlier text. */
+    static const char *cases[] = {
+        "", " ", "  ", "\t", "\r\n", "\r", "\n\n", "A", "e\xcc\x81", "E\xcc\x81x",
+        "\xcc\x81", "a \xcc\x81 b", "a\xe2\x80\x8b" "b", "a\xe2\x80\x8b\xe2\x80\x8c" "b",
+        "\xe2\x80\x8b a", "a\xc2\xa0" "b", "a \xc2\xa0 b", "\xc2\xa0\xc2\xa0x", "a\xe2\x80\x83" "b",
+        "a\r\xe2\x80\x8b\nb", "\r\xcc\x81\n", "a\x01" "b", " \x01 ", "a\x7f" "b",
+        "a\xc2\x85" "b", "a\x0b\x0c" "b", "\xff", "a\xff" "b", "\xe2\x80", "a\xe2\x80" "b",
+        "\xe2\x80 x", "\xf0\x9f\x98\x80", "hi \xf0\x9f\x98\x80 there", "<\xcc\xb8",
+        "\xed\xa0\x80", "\xc0\x80", "\xef\xbb\xbf" "Dear", "Mr\xc2\xad" "Smith",
+        "\xef\xbc\xa6uck", "caf\xc3\xa9 na\xc3\xafve", "\xe1\x84\x80\xe1\x85\xa1",
+        "\xe1\x84\x80" "a\xe1\x85\xa1", "Stra\xc3\x9f" "e", "\xe2\x80\x98quote\xe2\x80\x99",
+        "\xe2\x80\xa8line\xe2\x80\xa9", "x\xe3\x80\x80y",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_msg(same_as_reference(cases[i], strlen(cases[i])), "case %zu", i);
+    /* Embedded NULs, which strlen would hide. */
+    ck_assert(same_as_reference("a\0b", 3));
+    ck_assert(same_as_reference("\0\xc3\xa9\0", 4));
+    /* Every byte value alone and between letters. */
+    for (int c = 0; c < 256; c++) {
+        char one[3] = { 'a', (char)c, 'B' };
+        ck_assert_msg(same_as_reference(one + 1, 1), "byte %02x", c);
+        ck_assert_msg(same_as_reference(one, 3), "byte %02x in context", c);
+    }
+}
+END_TEST
+
+/* Every fixture of the corpus and the MIME tests, as raw bytes. */
+static unsigned check_dir(const char *rel)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/%s", SRCDIR, rel);
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    unsigned files = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[8192];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        struct sg_buf b = {0};
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            sg_buf_append(&b, chunk, n);
+        fclose(f);
+        ck_assert_msg(same_as_reference(b.data ? b.data : "", b.len), "%s", path);
+        sg_buf_free(&b);
+        files++;
+    }
+    closedir(d);
+    return files;
+}
+
+START_TEST(normalise_fast_path_equals_reference_on_fixtures)
+{
+    ck_assert_uint_gt(check_dir("tests/corpus/mail"), 0);
+    ck_assert_uint_gt(check_dir("tests/data/mime"), 0);
+}
+END_TEST
+
+START_TEST(normalise_fast_path_equals_reference_on_random_text)
+{
+    /* Pieces a school mail is made of, and the ones that attack a
+     * normaliser: precomposed and combining accents, zero-width and
+     * other ignorables, Unicode spaces, controls, emoji, bad bytes. */
+    static const char *pieces[] = {
+        "a", "e", "E", "z", "Q", "0", " ", "  ", "\t", "\r\n", "\n", "\r", ".", "'", "-",
+        "the ", "Child ", "PROTECTION", "\xc3\xa9", "\xc3\x89", "\xc3\xb1", "\xc3\xbc",
+        "\xc3\x9f", "\xc3\xa5", "\xcc\x81", "\xcc\x88", "\xcc\xa7", "\xcc\xb8",
+        "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d", "\xe2\x81\xa0", "\xef\xbb\xbf",
+        "\xc2\xad", "\xc2\xa0", "\xe2\x80\x83", "\xe2\x80\xaf", "\xe3\x80\x80", "\xc2\x85",
+        "\xe2\x80\xa8", "\x01", "\x7f", "\x0b", "\x0c", "\x1b", "\xf0\x9f\x98\x80",
+        "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", "\xe2\x9d\xa4\xef\xb8\x8f", "\xef\xbd\x86",
+        "\xef\xac\x81", "\xe2\x84\xa2", "\xe2\x80\x99", "\xe2\x80\x94", "\xe1\x84\x80",
+        "\xe1\x85\xa1", "\xea\xb0\x80", "\xd0\x9f", "\xce\xa3", "\xff", "\xc3", "\xe2\x80",
+        "\xf0\x9f\x98", "\x80", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80",
+    };
+    const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+    char buf[256];
+    rng_state = 0x5eed5afe6a4dULL;
+    for (int round = 0; round < 150000; round++) {
+        size_t len = 0;
+        if (round % 3 == 0) {
+            /* Random bytes, biased to ASCII so runs meet stretches. */
+            size_t n = rng() % 40;
+            for (size_t i = 0; i < n; i++) {
+                unsigned r = rng();
+                buf[len++] = (char)(r % 4 ? r >> 8 & 0x7f : r >> 8 & 0xff);
+            }
+        } else {
+            size_t n = rng() % 24;
+            for (size_t i = 0; i < n; i++) {
+                const char *p = pieces[rng() % npieces];
+                size_t pl = strlen(p);
+                if (len + pl > sizeof(buf))
+                    break;
+                memcpy(buf + len, p, pl);
+                len += pl;
+            }
+        }
+        ck_assert_msg(same_as_reference(buf, len), "round %d", round);
+    }
 }
 END_TEST
 
@@ -141,10 +301,17 @@ Suite *sg_suite_text(void)
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("text");
     tcase_add_test(tc, normalise_folds_case_space_and_tricks);
+    tcase_add_test(tc, normalise_fast_path_edges);
+    tcase_add_test(tc, normalise_fast_path_equals_reference_on_fixtures);
     tcase_add_test(tc, evidence_cut_on_character_edge);
     tcase_add_test(tc, matcher_word_boundaries);
     tcase_add_test(tc, engine_scopes_rules_by_recipient_class);
     tcase_add_test(tc, engine_limit_never_clean_accept);
     suite_add_tcase(s, tc);
+    /* A few hundred thousand comparisons: seconds, longer under ASan. */
+    TCase *eq = tcase_create("fast-path-equality");
+    tcase_set_timeout(eq, 120);
+    tcase_add_test(eq, normalise_fast_path_equals_reference_on_random_text);
+    suite_add_tcase(s, eq);
     return s;
 }
