@@ -21,6 +21,7 @@
  * Invalid-byte repair never spans an ASCII byte: a UTF-8 sequence holds
  * only bytes >= 0x80, so a run of such bytes starts on a character edge.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -150,6 +151,42 @@ static const unsigned char ascii_map[128] = {
     0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x80,
 };
 
+/*
+ * Eight bytes at once (SWAR) for the common case: all ASCII, no control
+ * or DEL, no two spaces together, and no leading space when the previous
+ * byte already ends in one (drop_space). Then the table would only fold
+ * capitals, which is done here on the whole word; anything else returns
+ * false and the caller takes the table byte by byte. The byte masks are
+ * exact (no carry crosses a byte) because every byte is below 0x80.
+ * Little-endian only, since "the next byte" is the next 8 bits up.
+ */
+#define ONES(b) ((uint64_t)0x0101010101010101ULL * (b))
+
+static inline uint64_t eq_mask(uint64_t x, unsigned char b)
+{
+    uint64_t y = x ^ ONES(b);
+    return ~(((y & ONES(0x7f)) + ONES(0x7f)) | y) & ONES(0x80);
+}
+
+static inline bool plain8(const unsigned char *s, bool drop_space, char *w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t x;
+    memcpy(&x, s, 8);
+    uint64_t ctl = ~(x + ONES(0x80 - 0x20)) & ONES(0x80);
+    uint64_t sp = eq_mask(x, ' ');
+    if (ctl | eq_mask(x, 0x7f) | (sp & (sp << 8)) | (drop_space ? sp & 0x80 : 0))
+        return false;
+    uint64_t upper = (x + ONES(0x80 - 'A')) & ~(x + ONES(0x80 - 'Z' - 1)) & ONES(0x80);
+    x |= upper >> 2;
+    memcpy(w, &x, 8);
+    return true;
+#else
+    (void)s; (void)drop_space; (void)w;
+    return false;
+#endif
+}
+
 /* Non-ASCII stretches separated by fewer ASCII bytes than this go to
  * utf8proc as one piece: text in, say, Polish is mostly non-ASCII with
  * short ASCII gaps, and a utf8proc call per word would cost more than it
@@ -164,19 +201,38 @@ bool sg_text_normalise(const char *in, size_t len, struct sg_buf *out)
     reserve(out, len);
     size_t i = 0;
     while (i < len) {
-        /* The ASCII run [i, j). */
+        /* The ASCII run [i, j), eight bytes at a time where it can. */
         size_t j = i;
+        while (len - j >= 8) {
+            uint64_t x;
+            memcpy(&x, s + j, 8);
+            if (x & ONES(0x80))
+                break;
+            j += 8;
+        }
         while (j < len && s[j] < 0x80)
             j++;
         /* Keep the byte before a non-ASCII stretch for utf8proc. */
         size_t fast_end = j < len && j > i ? j - 1 : j;
         char *w = out->data + out->len;
         char p = prev;
-        for (size_t k = i; k < fast_end; k++) {
-            unsigned char c = ascii_map[s[k]];
-            if (c == DROP || (c == ' ' && (p == ' ' || p == '\n')))
+        size_t k = i;
+        while (k < fast_end) {
+            if (fast_end - k >= 8 && plain8(s + k, p == ' ' || p == '\n', w)) {
+                w += 8;
+                p = w[-1];
+                k += 8;
                 continue;
-            *w++ = p = (char)c;
+            }
+            /* A block with a control, a double space or a space to drop,
+             * or the tail: the table, byte by byte. */
+            size_t stop = fast_end - k >= 8 ? k + 8 : fast_end;
+            for (; k < stop; k++) {
+                unsigned char c = ascii_map[s[k]];
+                if (c == DROP || (c == ' ' && (p == ' ' || p == '\n')))
+                    continue;
+                *w++ = p = (char)c;
+            }
         }
         *w = '\0';
         out->len = (size_t)(w - out->data);
