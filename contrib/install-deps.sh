@@ -12,7 +12,7 @@ pkgs=(
   postfix swaks miltertest jq procps time
   clang libclang-rt-14-dev
 )
-[ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang bc)
+[ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang libnet-dns-perl bc)
 
 # Postfix must not ask questions or take over port 25: the tests and the
 # demo run their own throwaway instance.
