@@ -45,6 +45,9 @@ struct sg_detector {
     const char *doc;
     bool needs_text;
     bool needs_attachments;      /* reads attachment bytes, not just names and types */
+    /* Its options as a key table ({NULL} ended), when it takes a mapping:
+     * the walker checks them, the reference documents them. NULL = none. */
+    const struct sg_cfg_key *options;
     /* Parse options; report errors with sg_cfg_error. NULL state = failed. */
     void *(*parse)(struct sg_cfg *cfg, yaml_node_t *node);
     /* Once per snapshot: register patterns with the shared matcher. */

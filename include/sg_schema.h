@@ -33,7 +33,6 @@ extern const struct sg_schema_value sg_schema_rule_actions[];
 
 /* The detectors' options: one table per detector key (NULL = none). */
 const struct sg_cfg_key *sg_detector_option_table(const char *detector);
-const struct sg_cfg_key *sg_phrases_options(void);     /* detect_phrases.c */
 
 /* The loader's parts (policy/load_rules.c, policy/load_directory.c). */
 void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p);

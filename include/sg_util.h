@@ -32,10 +32,12 @@ char *sg_xstrndup(const char *s, size_t n);
  * it should not return. Evaluation workers use it to report "out of memory". */
 void sg_set_oom_handler(void (*fn)(void));
 
-/* Whole reads and writes, retried over short transfers and EINTR; writes
- * to a socket never raise SIGPIPE. False on EOF or error. */
+/* Whole reads and writes, retried over short transfers and EINTR. False
+ * on EOF or error. sg_sock_send_all is for sockets: it never raises
+ * SIGPIPE. */
 bool sg_fd_read_all(int fd, void *buf, size_t n);
 bool sg_fd_write_all(int fd, const void *buf, size_t n);
+bool sg_sock_send_all(int sock, const void *buf, size_t n);
 
 size_t sg_strv_len(char *const *v);
 char **sg_strv_push(char **v, const char *s);   /* copies s */

@@ -85,12 +85,6 @@ static const struct sg_cfg_key identifiers_keys[] = {
     {.key = NULL},
 };
 
-const struct sg_cfg_key *sg_identifiers_options(void);
-const struct sg_cfg_key *sg_identifiers_options(void)
-{
-    return identifiers_keys;
-}
-
 static void identifiers_free(void *state)
 {
     struct identifiers *id = state;
@@ -368,6 +362,7 @@ static int identifiers_scan(const void *state, const struct sg_scan *scan, struc
 
 const struct sg_detector sg_detect_identifiers = {
     .key = "identifiers",
+    .options = identifiers_keys,
     .doc = "Pupil and personal identifiers: UPN, ULN, NHS and National Insurance numbers, dates of birth; "
            "check digits verified, so invoice and order numbers do not count.",
     .needs_text = true,

@@ -91,8 +91,16 @@ static void mobile_free(void *state)
     free(m);
 }
 
+/* Its options, for the walker and the reference: the names[] above. */
+static const struct sg_cfg_key mobile_opts[] = {
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of numbers",
+     .doc = "Numbers never counted, in any writing (a school trip mobile)."},
+    {.key = NULL},
+};
+
 const struct sg_detector sg_detect_mobile = {
     .key = "mobile",
+    .options = mobile_opts,
     .doc = "A UK mobile number in the text (school numbers and allow: excepted).",
     .needs_text = true,
     .parse = mobile_parse,

@@ -145,8 +145,17 @@ static void pe_free(void *state)
     free(pe);
 }
 
+/* Its options, for the walker and the reference: the names[] above. */
+static const struct sg_cfg_key personal_email_opts[] = {
+    {.key = "allow_domains", .type = SG_CFG_STRLIST, .shape = "list of domains",
+     .doc = "Domains whose addresses are not personal (`\"*.gov.uk\"`, `nhs.net`, `\"*.ac.uk\"`)."},
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of addresses", .doc = "Addresses never counted."},
+    {.key = NULL},
+};
+
 const struct sg_detector sg_detect_personal_email = {
     .key = "personal_email",
+    .options = personal_email_opts,
     .doc = "An email address in the text outside the school, pupil and trust domains.",
     .needs_text = true,
     .parse = pe_parse,

@@ -138,11 +138,6 @@ static const struct sg_cfg_key phrases_keys[] = {
     {.key = NULL},
 };
 
-const struct sg_cfg_key *sg_phrases_options(void)
-{
-    return phrases_keys;
-}
-
 static void *phrases_parse(struct sg_cfg *cfg, yaml_node_t *node)
 {
     struct phrases *ph = sg_xcalloc(1, sizeof(*ph));
@@ -197,6 +192,7 @@ static void phrases_free(void *state)
 
 const struct sg_detector sg_detect_phrases = {
     .key = "phrases",
+    .options = phrases_keys,
     .doc = "Any of these words or phrases (case-insensitive, whole words; \"-\" and space alike).",
     .needs_text = true,
     .parse = phrases_parse,

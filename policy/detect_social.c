@@ -112,8 +112,16 @@ static void social_free(void *state)
     free(s);
 }
 
+/* Its options, for the walker and the reference: the names[] above. */
+static const struct sg_cfg_key social_opts[] = {
+    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of host/path",
+     .doc = "Accounts never counted, besides `official_social`."},
+    {.key = NULL},
+};
+
 const struct sg_detector sg_detect_social = {
     .key = "social",
+    .options = social_opts,
     .doc = "Links to or invitations on personal social media (official accounts excepted).",
     .needs_text = true,
     .parse = social_parse,

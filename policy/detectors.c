@@ -16,7 +16,6 @@ extern const struct sg_detector sg_detect_messaging;
 extern const struct sg_detector sg_detect_social;
 extern const struct sg_detector sg_detect_outside_hours;
 extern const struct sg_detector sg_detect_identifiers;
-const struct sg_cfg_key *sg_identifiers_options(void);   /* detect_identifiers.c */
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -32,39 +31,11 @@ static const struct sg_detector *const registry[] = {
     NULL,
 };
 
-/* The options each condition takes as a mapping, for the walker and the
- * reference; the keys are the names[] the detector hands to
- * sg_detector_options. */
-static const struct sg_cfg_key mobile_opts[] = {
-    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of numbers",
-     .doc = "Numbers never counted, in any writing (a school trip mobile)."},
-    {.key = NULL},
-};
-static const struct sg_cfg_key personal_email_opts[] = {
-    {.key = "allow_domains", .type = SG_CFG_STRLIST, .shape = "list of domains",
-     .doc = "Domains whose addresses are not personal (`\"*.gov.uk\"`, `nhs.net`, `\"*.ac.uk\"`)."},
-    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of addresses", .doc = "Addresses never counted."},
-    {.key = NULL},
-};
-static const struct sg_cfg_key social_opts[] = {
-    {.key = "allow", .type = SG_CFG_STRLIST, .shape = "list of host/path",
-     .doc = "Accounts never counted, besides `official_social`."},
-    {.key = NULL},
-};
-
+/* The options each condition takes as a mapping live with its detector. */
 const struct sg_cfg_key *sg_detector_option_table(const char *detector)
 {
-    if (!strcmp(detector, "mobile"))
-        return mobile_opts;
-    if (!strcmp(detector, "personal_email"))
-        return personal_email_opts;
-    if (!strcmp(detector, "social"))
-        return social_opts;
-    if (!strcmp(detector, "phrases"))
-        return sg_phrases_options();
-    if (!strcmp(detector, "identifiers"))
-        return sg_identifiers_options();
-    return NULL;
+    const struct sg_detector *d = sg_detector_find(detector);
+    return d ? d->options : NULL;
 }
 
 bool sg_detector_enabled(struct sg_cfg *cfg, yaml_node_t *node, const char *key)

@@ -26,13 +26,23 @@ bool sg_fd_read_all(int fd, void *buf, size_t n)
 bool sg_fd_write_all(int fd, const void *buf, size_t n)
 {
     const unsigned char *p = buf;
-    bool sock = true;
     while (n) {
-        ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
-        if (w < 0 && sock && errno == ENOTSOCK) {
-            sock = false;
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
             continue;
-        }
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+bool sg_sock_send_all(int sock, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n) {
+        ssize_t w = send(sock, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)

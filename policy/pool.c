@@ -215,7 +215,7 @@ static bool send_request(int sock, int fd, const struct sg_buf *frame)
     while (w < 0 && errno == EINTR);
     if (w <= 0)
         return false;
-    return sg_fd_write_all(sock, frame->data + w, frame->len - (size_t)w);
+    return sg_sock_send_all(sock, frame->data + w, frame->len - (size_t)w);
 }
 
 static long ms_left(const struct timespec *deadline)

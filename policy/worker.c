@@ -166,7 +166,7 @@ static void serve_one(int sock, int fd, const unsigned char *body, size_t len, c
     sg_buf_append(&out, (const char *)hdr, 8);
     sg_wire_reply(&out, &v, p, msg ? msg->message_id : NULL, retire);
     sg_wire_header((unsigned char *)out.data, SG_WIRE_REPLY, (uint32_t)(out.len - 8));
-    bool ok = sg_fd_write_all(sock, out.data, out.len);
+    bool ok = sg_sock_send_all(sock, out.data, out.len);
     sg_buf_free(&out);
     sg_verdict_clear(&v);
     sg_message_free(msg);
