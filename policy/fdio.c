@@ -1,6 +1,6 @@
 /*
  * fdio.c - whole reads and writes on descriptors, retried over short
- * transfers and EINTR. Writes to a socket never raise SIGPIPE: a peer that
+ * transfers and EINTR. Sends on a socket never raise SIGPIPE: a peer that
  * has gone is an error to handle, not a signal that kills the milter.
  */
 #include <errno.h>
@@ -23,11 +23,11 @@ bool sg_fd_read_all(int fd, void *buf, size_t n)
     return true;
 }
 
-bool sg_fd_write_all(int fd, const void *buf, size_t n)
+static bool put_all(int fd, const void *buf, size_t n, bool sock)
 {
     const unsigned char *p = buf;
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -38,17 +38,12 @@ bool sg_fd_write_all(int fd, const void *buf, size_t n)
     return true;
 }
 
+bool sg_fd_write_all(int fd, const void *buf, size_t n)
+{
+    return put_all(fd, buf, n, false);
+}
+
 bool sg_sock_send_all(int sock, const void *buf, size_t n)
 {
-    const unsigned char *p = buf;
-    while (n) {
-        ssize_t w = send(sock, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
+    return put_all(sock, buf, n, true);
 }

@@ -16,14 +16,7 @@ static char tmp_path[64];
 /* Writes text to a temp policy file and loads it. */
 static struct sg_policy *load_text(const char *text, char **errors)
 {
-    strcpy(tmp_path, "/tmp/sg-policy-XXXXXX");
-    int fd = mkstemp(tmp_path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct sg_policy *p = sg_policy_load(tmp_path, errors);
-    unlink(tmp_path);
-    return p;
+    return sg_test_load_yaml(text, errors, tmp_path);
 }
 
 /* Asserts the load failed with an error at line:col containing words. */

@@ -109,17 +109,11 @@ END_TEST
  * same message on every retry, and not a silent "no match". */
 START_TEST(regex_budget_is_a_limit)
 {
-    char path[] = "/tmp/sg-rx-policy.XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
     const char *yaml = "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
                        "rules:\n  - id: slow\n    category: media\n    action: annotate\n    cite: c\n"
                        "    match:\n      regex: ['^(\\w+\\s?)*$']\n";
-    ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-    close(fd);
     char *errors = NULL;
-    struct sg_policy *p = sg_policy_load(path, &errors);
-    unlink(path);
+    struct sg_policy *p = sg_test_load_yaml(yaml, &errors, NULL);
     ck_assert_msg(p != NULL, "%s", errors ? errors : "");
     struct sg_buf body = {0};
     for (int i = 0; i < 40; i++)
@@ -295,14 +289,9 @@ START_TEST(removal_mode_removes_only_offenders)
     }
     fclose(in);
     sg_buf_puts(&text, "actions:\n  recipient_mode: remove\n");
-    char path[] = "/tmp/sg-remove-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_eq(write(fd, text.data, text.len), (ssize_t)text.len);
-    close(fd);
-    sg_buf_free(&text);
     char *errors = NULL;
-    struct sg_policy *p = sg_policy_load(path, &errors);
-    unlink(path);
+    struct sg_policy *p = sg_test_load_yaml(text.data, &errors, NULL);
+    sg_buf_free(&text);
     ck_assert_msg(p != NULL, "%s", errors ? errors : "");
 
     struct run r = {.from = TOM, .rcpts = {"colleague@northfield.sch.uk", "amy.p2011@gmail.com"}, .body = "notes"};

@@ -4,6 +4,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sg_policy.h"
 #include "check_suites.h"
 #include "sg_message.h"
 
@@ -12,6 +15,20 @@ const char *sg_test_data(const char *rel)
     static __thread char path[4096];
     snprintf(path, sizeof(path), "%s/tests/data/%s", SRCDIR, rel);
     return path;
+}
+
+struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path)
+{
+    char tmp[64] = "/tmp/sg-policy-XXXXXX";
+    int fd = mkstemp(tmp);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct sg_policy *p = sg_policy_load(tmp, errors);
+    unlink(tmp);
+    if (path)
+        memcpy(path, tmp, sizeof(tmp));
+    return p;
 }
 
 int main(void)

@@ -14,6 +14,12 @@ Suite *sg_suite_milter(void);
 Suite *sg_suite_pool(void);
 Suite *sg_suite_identifiers(void);
 
+/* Loads a policy written as text (from a temporary file, removed again);
+ * path, when not NULL, receives the file's name (at least 64 bytes), as
+ * errors name it. */
+struct sg_policy;
+struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path);
+
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);
 
