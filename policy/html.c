@@ -104,12 +104,45 @@ static void leave(xmlNode *n, struct sg_buf *out)
     }
 }
 
+/* "0" as a whole CSS length: 0, 0px, 0em; not 0.9em. */
+static bool css_zero(const char *v)
+{
+    return v[0] == '0' && v[1] != '.' && !(v[1] >= '0' && v[1] <= '9');
+}
+
+/* Content a reader does not see: the hidden attribute, or an inline style
+ * of display:none, visibility:hidden, font-size:0 or opacity:0. */
+static bool is_hidden(xmlNode *n)
+{
+    if (xmlHasProp(n, (const xmlChar *)"hidden"))
+        return true;
+    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
+    if (!style)
+        return false;
+    char css[256];
+    size_t k = 0;
+    for (const xmlChar *c = style; *c && k + 1 < sizeof(css); c++)
+        if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r')
+            css[k++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    css[k] = '\0';
+    xmlFree(style);
+    const char *v;
+    return strstr(css, "display:none") || strstr(css, "visibility:hidden") ||
+           ((v = strstr(css, "font-size:")) && css_zero(v + 10)) || ((v = strstr(css, "opacity:")) && css_zero(v + 8));
+}
+
 /* Iterative, so that no nesting depth libxml2 accepts can overflow the
- * stack or hide the text beneath it. Returns the visible size of the
- * text nodes alone, for the comparison with tag stripping. */
+ * stack or hide the text beneath it. Hidden elements are read apart and
+ * added after the visible text: "07700<span hidden>x</span>900123" reads
+ * as the reader sees it, and what was hidden is still screened. Returns
+ * the visible size of the text nodes alone, for the comparison with tag
+ * stripping. */
 static size_t walk(xmlDoc *doc, struct sg_buf *out)
 {
     size_t seen = 0;
+    struct sg_buf hidden = {0};
+    struct sg_buf *dst = out;
+    xmlNode *hidden_root = NULL;
     xmlNode *top = (xmlNode *)doc;
     xmlNode *n = doc->children;
     while (n) {
@@ -117,13 +150,22 @@ static size_t walk(xmlDoc *doc, struct sg_buf *out)
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content) {
                 size_t len = strlen((const char *)n->content);
-                sg_buf_append(out, (const char *)n->content, len);
+                sg_buf_append(dst, (const char *)n->content, len);
                 seen += visible((const char *)n->content, len);
             }
         } else if (n->type == XML_ELEMENT_NODE) {
-            down = enter(n, out) && n->children;
+            if (!hidden_root && is_hidden(n)) {
+                hidden_root = n;
+                dst = &hidden;
+            }
+            down = enter(n, dst) && n->children;
             if (!down && !is_skipped((const char *)n->name, strlen((const char *)n->name)))
-                leave(n, out);
+                leave(n, dst);
+            if (!down && n == hidden_root) {
+                hidden_root = NULL;
+                sg_buf_puts(&hidden, "\n");
+                dst = out;
+            }
         }
         if (down) {
             n = n->children;
@@ -131,11 +173,22 @@ static size_t walk(xmlDoc *doc, struct sg_buf *out)
         }
         while (n && n != top && !n->next) {
             n = n->parent;
-            if (n && n != top && n->type == XML_ELEMENT_NODE)
-                leave(n, out);
+            if (n && n != top && n->type == XML_ELEMENT_NODE) {
+                leave(n, dst);
+                if (n == hidden_root) {
+                    hidden_root = NULL;
+                    sg_buf_puts(&hidden, "\n");
+                    dst = out;
+                }
+            }
         }
         n = n && n != top ? n->next : NULL;
     }
+    if (hidden.len) {
+        newline(out);
+        sg_buf_append(out, hidden.data, hidden.len);
+    }
+    sg_buf_free(&hidden);
     return seen;
 }
 

@@ -196,6 +196,21 @@ START_TEST(html_to_text_joins_inline)
 }
 END_TEST
 
+/* Hidden text splitting a number does not split it for the screen, and
+ * what was hidden is still screened, after the visible text. */
+START_TEST(html_hidden_text_read_apart)
+{
+    const char *html = "<p>Ring 07700<span style=\"Display: None\">zz</span>900<i hidden>q</i>123"
+                       "<b style=\"font-size:0px\">w</b> <u style=\"font-size:0.9em\">soon</u></p>"
+                       "<div style=\"visibility:hidden\">secret 07700 900999</div>";
+    size_t len;
+    char *t = sg_html_to_text(html, strlen(html), &len);
+    ck_assert_msg(strstr(t, "Ring 07700900123 soon"), "text: %s", t);
+    ck_assert_msg(strstr(t, "secret 07700 900999") && strstr(t, "zz"), "text: %s", t);
+    free(t);
+}
+END_TEST
+
 START_TEST(attachments_sniffed_without_full_decode)
 {
     struct sg_message *full = parse_fixture("attachments", NULL);
@@ -558,6 +573,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, depth_limit_is_flagged);
     tcase_add_test(tc, size_and_part_limits_are_flagged);
     tcase_add_test(tc, html_to_text_joins_inline);
+    tcase_add_test(tc, html_hidden_text_read_apart);
     tcase_add_test(tc, attachments_sniffed_without_full_decode);
     tcase_add_test(tc, sniff_types);
     tcase_add_test(tc, deep_html_is_read);
