@@ -18,6 +18,34 @@
 struct sg_matcher;
 struct sg_rx;
 
+/* Where a stretch of the scanned text came from. */
+enum sg_seg_source {
+    SG_SEG_SUBJECT = 0,
+    SG_SEG_BODY,                 /* a text part the member of staff sent */
+    SG_SEG_FORWARDED,            /* a forwarded message's text (message/rfc822) */
+    SG_SEG_HEADERS,              /* display names, header lines GMime could not read */
+    SG_SEG_FILENAME,             /* an attachment's file name */
+    SG_SEG_ATTACHMENT,           /* text extracted from an attachment */
+};
+
+/* One stretch of scan->text. Segments cover the text in order, without
+ * gaps or overlaps; quoted history inside a body part is a segment of its
+ * own with quoted set, so a rule can tell what the member of staff wrote
+ * from what was written to them. */
+struct sg_segment {
+    enum sg_seg_source source;
+    unsigned index;              /* body part, forwarded message or attachment number, from 0 */
+    const char *label;           /* "budget.xlsx, sheet 2", "report.pdf, page 3"; NULL when none */
+    size_t off, len;             /* in scan->text */
+    bool quoted;                 /* "> " lines, "On ... wrote:", Outlook "From:/Sent:" blocks */
+};
+
+/* One phrase occurrence found by the shared matcher, in scan->text. */
+struct sg_match {
+    unsigned id;                 /* matcher pattern id */
+    size_t start, end;
+};
+
 /* What a detector sees of one message. */
 struct sg_scan {
     const struct sg_policy *policy;
@@ -30,7 +58,20 @@ struct sg_scan {
     size_t nrcpt;
     const struct sg_person *sender;      /* the member of staff, when known */
     const struct sg_person *const *rcpt_person;  /* per recipient, NULL = unknown */
+    const struct sg_segment *segs;       /* cover text, in order */
+    size_t nsegs;
+    const struct sg_match *matches;      /* every phrase occurrence, by start */
+    size_t nmatches;
 };
+
+/* The segment holding text offset off (the last one when off is past the end). */
+const struct sg_segment *sg_scan_segment_at(const struct sg_scan *scan, size_t off);
+/* True when off lies in quoted history (the recipient's own words). */
+bool sg_scan_quoted(const struct sg_scan *scan, size_t off);
+/* Appends where off was found, for evidence: "in the subject", "in
+ * budget.xlsx, sheet 2", "in forwarded message 1", "in quoted text". */
+void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out);
+
 
 /* A detector fills evidence and may switch recipients off (rcpt_on starts
  * as the rule's scope). */
