@@ -274,6 +274,7 @@ START_TEST(ordinary_word_names_not_alone)
         sg_buf_puts(&far, "and then the path goes on. ");
     sg_buf_puts(&far, "The pupils loved it.");
     expect(p, far.data, false);
+    sg_buf_free(&far);
     sg_policy_unref(p);
     /* Without the list, a name of ordinary words counts alone. */
     p = load_ok("{pupil_names: {ordinary_words: \"\"}}");
