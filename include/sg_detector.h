@@ -14,6 +14,7 @@
 #include "sg_config.h"
 #include "sg_message.h"
 #include "sg_policy.h"
+#include "sg_text.h"
 
 struct sg_matcher;
 struct sg_rx;
@@ -38,12 +39,6 @@ struct sg_segment {
     const char *label;           /* "budget.xlsx, sheet 2", "report.pdf, page 3"; NULL when none */
     size_t off, len;             /* in scan->text */
     bool quoted;                 /* "> " lines, "On ... wrote:", Outlook "From:/Sent:" blocks */
-};
-
-/* One phrase occurrence found by the shared matcher, in scan->text. */
-struct sg_match {
-    unsigned id;                 /* matcher pattern id */
-    size_t start, end;
 };
 
 /* What a detector sees of one message. */

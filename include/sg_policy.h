@@ -121,6 +121,9 @@ struct sg_limits_cfg {
     enum sg_action on_limit;
     size_t worker_memory;        /* address space a worker may add for one message */
     size_t eval_seconds;         /* wall time one evaluation may take */
+    bool extract;                /* content rules read attachments' text */
+    size_t extract_text, extract_input, extract_entries, extract_depth, extract_ratio, extract_seconds;
+    enum sg_action on_encrypted; /* an attachment nobody can read without its password */
 };
 
 struct sg_policy {

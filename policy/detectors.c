@@ -16,6 +16,7 @@ extern const struct sg_detector sg_detect_messaging;
 extern const struct sg_detector sg_detect_social;
 extern const struct sg_detector sg_detect_outside_hours;
 extern const struct sg_detector sg_detect_identifiers;
+extern const struct sg_detector sg_detect_lexicon;
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -28,6 +29,7 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_social,
     &sg_detect_outside_hours,
     &sg_detect_identifiers,
+    &sg_detect_lexicon,
     NULL,
 };
 

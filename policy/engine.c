@@ -1,6 +1,7 @@
 /*
- * engine.c - the rule loop: classify recipients, normalise the text once,
- * scan every phrase once, then ask each rule's conditions in order.
+ * engine.c - the rule loop: classify recipients, build the scanned text
+ * once (segment.c), scan every phrase once, then ask each rule's
+ * conditions in order.
  *
  * A rule hits when every condition finds something for at least one
  * recipient in its scope; the hit names those recipients.
@@ -13,6 +14,7 @@
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
+#include "sg_segment.h"
 #include "sg_text.h"
 
 void sg_engine_event_id(char *out, size_t outlen)
@@ -28,34 +30,6 @@ void sg_engine_event_id(char *out, size_t outlen)
     snprintf(out, outlen, "sg-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 }
 
-/* Subject and every text part, normalised, one block a line. */
-static bool build_text(const struct sg_message *msg, size_t cap, struct sg_buf *out, unsigned *limits)
-{
-    if (!sg_text_normalise(msg->subject, strlen(msg->subject), out))
-        return false;
-    sg_buf_append(out, "\n", 1);
-    for (size_t i = 0; i < msg->nparts; i++) {
-        size_t len = msg->parts[i].len;
-        if (out->len + len > cap) {
-            *limits |= SG_LIMIT_TEXT;
-            len = cap > out->len ? cap - out->len : 0;
-        }
-        if (!sg_text_normalise(msg->parts[i].text, len, out))
-            return false;
-        sg_buf_append(out, "\n", 1);
-        if (*limits & SG_LIMIT_TEXT)
-            break;
-    }
-    for (size_t i = 0; i < msg->natts; i++) {
-        if (msg->atts[i].filename) {
-            if (!sg_text_normalise(msg->atts[i].filename, strlen(msg->atts[i].filename), out))
-                return false;
-            sg_buf_append(out, "\n", 1);
-        }
-    }
-    return true;
-}
-
 static bool any_on(const bool *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -63,6 +37,10 @@ static bool any_on(const bool *v, size_t n)
             return true;
     return false;
 }
+
+/* Occurrences kept for proximity rules; a text with more (a hostile one)
+ * is a limit hit rather than a partial answer. */
+#define SG_ENGINE_MAX_MATCHES ((size_t)1 << 20)
 
 bool sg_engine_outbound(const struct sg_policy *p, const struct sg_envelope *env)
 {
@@ -184,9 +162,12 @@ static void settle_by_removal(struct sg_verdict *v)
 void sg_engine_settle(const struct sg_policy *p, struct sg_verdict *v)
 {
     /* A limit means part of the message went unread: never let that pass
-     * as a clean accept. */
-    if (v->limits_hit && p->limits.on_limit > v->action)
+     * as a clean accept. A password-protected attachment has its own
+     * answer: nobody can read it, which is not the same as a budget. */
+    if ((v->limits_hit & ~SG_LIMIT_ENCRYPTED) && p->limits.on_limit > v->action)
         v->action = p->limits.on_limit;
+    if ((v->limits_hit & SG_LIMIT_ENCRYPTED) && p->limits.on_encrypted > v->action)
+        v->action = p->limits.on_encrypted;
     if (v->error)
         v->action = p->actions.on_internal_error;
 }
@@ -210,25 +191,33 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         rclass[i] = sg_policy_classify_person(p, env->rcpts[i], &rcpt_person[i]);
     }
 
-    struct sg_buf text = {0};
+    struct sg_scantext st = {0};
     unsigned char *hits = NULL;
+    struct sg_match *matches = NULL;
+    size_t nmatches = 0;
     unsigned npat = sg_matcher_count(p->matcher);
     if (p->needs_text) {
-        if (!build_text(msg, p->limits.msg.max_text_bytes, &text, &v->limits_hit)) {
+        if (!sg_scantext_build(p, msg, &st)) {
             sg_verdict_fail(v, "text normalisation failed");
             goto out;
         }
+        v->limits_hit |= st.limits;
         hits = sg_xcalloc(npat ? npat : 1, 1);
-        if (!sg_matcher_scan(p->matcher, text.data, text.len, hits)) {
+        bool capped = false;
+        if (!sg_matcher_scan_all(p->matcher, st.text.data, st.text.len, hits, &matches, &nmatches,
+                                 SG_ENGINE_MAX_MATCHES, &capped)) {
             sg_verdict_fail(v, "phrase scan failed");
             goto out;
         }
+        if (capped)
+            v->limits_hit |= SG_LIMIT_TEXT;
     }
     struct sg_scan scan = {
         .policy = p, .env = env, .msg = msg,
-        .text = text.data ? text.data : "", .text_len = text.len,
+        .text = st.text.data ? st.text.data : "", .text_len = st.text.len,
         .pattern_hits = hits, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
+        .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
     };
     sg_rx_limit_take();
     for (size_t i = 0; i < p->nrules && !v->error; i++)
@@ -241,7 +230,8 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
 out:
     sg_engine_settle(p, v);
     free(hits);
+    free(matches);
     free(rclass);
     free(rcpt_person);
-    sg_buf_free(&text);
+    sg_scantext_free(&st);
 }

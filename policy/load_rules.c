@@ -267,6 +267,9 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
                 sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s could not be prepared", r->id, d->key);
         }
     }
+    /* Content rules read attachments' text too, which needs their bytes. */
+    if (p->needs_text && p->limits.extract)
+        p->limits.msg.decode_attachments = true;
     char err[512];
     if (!sg_matcher_compile(p->matcher, err, sizeof(err)))
         sg_cfg_error_at(cfg, first_line, 1, "the rules' phrases could not be compiled: %s", err);

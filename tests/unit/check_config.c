@@ -109,7 +109,7 @@ END_TEST
 START_TEST(bad_missing_list_file)
 {
     expect_error(HEAD "  - id: r1\n    category: offensive\n    match:\n      phrases: {files: [no-such-list.txt]}\n"
-                 "    action: reject\n    cite: c\n", 9, 25, "cannot open phrase list");
+                 "    action: reject\n    cite: c\n", 9, 25, "cannot open list");
 }
 END_TEST
 
