@@ -57,6 +57,7 @@ struct sg_scan {
     size_t nsegs;
     const struct sg_match *matches;      /* every phrase occurrence, by start */
     size_t nmatches;
+    bool to_safeguarding_team;           /* every recipient is in the sender's school's team */
 };
 
 /* The segment holding text offset off (the last one when off is past the end). */

@@ -73,6 +73,7 @@ struct sg_rule {
     char *explain;               /* plain words, shown to staff */
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
+    char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
@@ -87,6 +88,7 @@ struct sg_school {
     struct sg_hours hours;       /* default contact window */
     char **landlines;            /* the school's own numbers, digits only */
     char **official_social;      /* the school's own accounts, "host/path" */
+    char **safeguarding_team;    /* DSL and deputies, when the school has one team */
 };
 
 /* One school of a trust, named by the directory's School column. */
@@ -94,6 +96,7 @@ struct sg_school_unit {
     char *id;
     char *name;
     struct sg_hours hours;       /* unset = the trust-wide window */
+    char **safeguarding_team;    /* this school's DSL and deputies */
 };
 
 /* Which mail is staff mail leaving the school. */

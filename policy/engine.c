@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
+#include "sg_schema.h"
 #include "sg_segment.h"
 #include "sg_text.h"
 
@@ -85,8 +87,66 @@ static const struct sg_person *find_sender(const struct sg_policy *p, const stru
     return who && !who->is_pupil ? who : NULL;
 }
 
+/* Who is sending, for except_senders: the SMTP AUTH login (qualified with
+ * the first staff domain when bare), else the envelope sender. The From
+ * header is not asked: anyone can write it. */
+static bool sender_excepted(const struct sg_rule *r, const struct sg_scan *scan)
+{
+    if (!r->except_senders || !r->except_senders[0])
+        return false;
+    const struct sg_envelope *env = scan->env;
+    if (env->auth_login && *env->auth_login) {
+        if (strchr(env->auth_login, '@'))
+            return sg_address_in_list(r->except_senders, env->auth_login);
+        char *const *dom = scan->policy->school.staff_domains;
+        if (!dom || !dom[0])
+            return false;
+        char addr[512];
+        snprintf(addr, sizeof(addr), "%s@%s", env->auth_login, dom[0]);
+        return sg_address_in_list(r->except_senders, addr);
+    }
+    return sg_address_in_list(r->except_senders, env->mail_from);
+}
+
+static bool rule_reads_content(const struct sg_rule *r)
+{
+    for (size_t c = 0; c < r->nconds; c++)
+        if (r->conds[c].det->needs_text)
+            return true;
+    return false;
+}
+
+/* The sender's school's safeguarding team: the schools: entry of the
+ * member of staff's School, else the school: one. */
+static char *const *team_of(const struct sg_policy *p, const struct sg_person *sender)
+{
+    if (sender && sender->school && *sender->school)
+        for (size_t i = 0; i < p->nunits; i++)
+            if (p->units[i].id && !strcasecmp(p->units[i].id, sender->school) && p->units[i].safeguarding_team &&
+                p->units[i].safeguarding_team[0])
+                return p->units[i].safeguarding_team;
+    return p->school.safeguarding_team;
+}
+
+/* A report that does not arrive is the worst outcome: mail to nobody but
+ * the safeguarding team is never held for what it says. */
+static bool only_to_team(const struct sg_policy *p, const struct sg_envelope *env, const struct sg_person *sender)
+{
+    char *const *team = team_of(p, sender);
+    if (!team || !team[0] || !env->rcpts || !env->rcpts[0])
+        return false;
+    for (size_t i = 0; env->rcpts[i]; i++)
+        if (!sg_address_in_list(team, env->rcpts[i]))
+            return false;
+    return true;
+}
+
 static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struct sg_verdict *v)
 {
+    if (sender_excepted(r, scan))
+        return;
+    if (scan->to_safeguarding_team && rule_reads_content(r))
+        return;
     size_t n = scan->nrcpt;
     bool *on = sg_xcalloc(n ? n : 1, sizeof(bool));
     for (size_t i = 0; i < n; i++) {
@@ -219,6 +279,8 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
         .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
     };
+    scan.to_safeguarding_team = only_to_team(p, env, scan.sender);
+    v->safeguarding_report = scan.to_safeguarding_team;
     sg_rx_limit_take();
     for (size_t i = 0; i < p->nrules && !v->error; i++)
         eval_rule(&p->rules[i], &scan, v);

@@ -170,6 +170,11 @@ const struct sg_cfg_key sg_schema_school[] = {
     {.key = "landlines", .type = SG_CFG_CUSTOM, .offset = SCHOOL(landlines), .custom = parse_phone_list,
      .def = "[]", .shape = "list of phone numbers",
      .doc = "The school's own phone numbers (switchboard, school mobiles): never personal contact details."},
+    {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = SCHOOL(safeguarding_team),
+     .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
+     .doc = "The Designated Safeguarding Lead and deputies. Mail whose recipients are all in the sender's "
+            "school's team (this list, or the `schools:` entry's) is a report and is never held for its "
+            "content, even when it quotes abuse or names a blocked site (seed 001 6: notify the DSL)."},
     {.key = "official_social", .type = SG_CFG_CUSTOM, .offset = SCHOOL(official_social), .custom = parse_url_list,
      .def = "[]", .shape = "list of host/path",
      .doc = "The school's own social media accounts, e.g. `twitter.com/northfieldacad`: links to them (and "
@@ -479,10 +484,12 @@ void sg_policy_unref(struct sg_policy *p)
     sg_hours_free(&p->school.hours);
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
+    sg_strv_free(p->school.safeguarding_team);
     for (size_t i = 0; i < p->nunits; i++) {
         free(p->units[i].id);
         free(p->units[i].name);
         sg_hours_free(&p->units[i].hours);
+        sg_strv_free(p->units[i].safeguarding_team);
     }
     free(p->units);
     free(p->outbound.nets);

@@ -195,6 +195,65 @@ START_TEST(lexicon_errors)
 }
 END_TEST
 
+/* Whether rule "lx" hits mail from sender (envelope, or SASL login when
+ * auth) to the comma-separated rcpts. */
+static bool hits_for(const struct sg_policy *p, const char *sender, bool auth, const char *rcpts_csv,
+                     const char *body)
+{
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: %s\r\nTo: a@example.com\r\nSubject: s\r\n\r\n%s\r\n", sender, body);
+    struct sg_message_limits lim = p->limits.msg;
+    char err[128];
+    struct sg_message *m = sg_message_parse_mem(raw.data, raw.len, &lim, err, sizeof(err));
+    char **rcpts = sg_xcalloc(1, sizeof(char *));
+    char *copy = sg_xstrdup(rcpts_csv), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        rcpts = sg_strv_push(rcpts, t);
+    free(copy);
+    struct sg_envelope env = {.mail_from = auth ? "bounce@t.sch.uk" : (char *)sender, .rcpts = rcpts,
+                              .auth_login = auth ? (char *)sender : NULL, .client_addr = "10.1.2.3",
+                              .when = 1795600800};
+    struct sg_verdict v;
+    sg_verdict_init(&v, 1);
+    sg_engine_evaluate(p, &env, m, &v);
+    bool hit = false;
+    for (size_t i = 0; i < v.nhits; i++)
+        hit |= !strcmp(v.hits[i].rule->id, "lx");
+    sg_verdict_clear(&v);
+    sg_strv_free(rcpts);
+    sg_message_free(m);
+    sg_buf_free(&raw);
+    return hit;
+}
+
+START_TEST(scope_team_and_authorised_voices)
+{
+    char *errors = NULL;
+    /* Per-school teams (schools: entries, by the sender's School column)
+     * are exercised by the corpus, which has a directory. */
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n  safeguarding_team: [dsl@t.sch.uk, Deputy@t.sch.uk]\n"
+        "rules:\n  - id: lx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    except_senders: [head@t.sch.uk, \"@press.t.sch.uk\"]\n"
+        "    match:\n      lexicon: {terms: [\"4 slurword\"]}\n", &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    const char *body = "He called her a slurword in the corridor.";
+    /* A report to the team alone, in any case of the address. */
+    ck_assert(!hits_for(p, "jo@t.sch.uk", false, "dsl@t.sch.uk", body));
+    ck_assert(!hits_for(p, "jo@t.sch.uk", false, "DSL@t.sch.uk,deputy@t.sch.uk", body));
+    /* Anyone else on it and the rule stands. */
+    ck_assert(hits_for(p, "jo@t.sch.uk", false, "dsl@t.sch.uk,friend@example.com", body));
+    ck_assert(hits_for(p, "jo@t.sch.uk", false, "colleague@t.sch.uk", body));
+    /* Authorised voices, by login (bare or whole) or envelope. */
+    ck_assert(!hits_for(p, "head@t.sch.uk", false, "friend@example.com", body));
+    ck_assert(!hits_for(p, "head", true, "friend@example.com", body));
+    ck_assert(!hits_for(p, "office@press.t.sch.uk", false, "friend@example.com", body));
+    ck_assert(hits_for(p, "headteacher@t.sch.uk", false, "friend@example.com", body));
+    sg_policy_unref(p);
+    free(errors);
+}
+END_TEST
+
 Suite *sg_suite_content(void)
 {
     Suite *s = suite_create("content");
@@ -205,6 +264,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
     tcase_add_test(tc, lexicon_errors);
+    tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
     return s;
 }
