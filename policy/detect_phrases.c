@@ -8,11 +8,11 @@
  *
  * List files hold one phrase a line; blank lines and "#" comments skipped.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_listfile.h"
 #include "sg_schema.h"
 #include "sg_text.h"
 
@@ -52,51 +52,14 @@ static const char *phrase_problem(const char *s)
     return word ? NULL : "has no letters or digits, so it would match almost any message";
 }
 
-static void remember_file(struct sg_cfg *cfg, const char *path)
+static void on_list_line(struct sg_cfg *cfg, const char *path, unsigned line, unsigned col, const char *s,
+                         void *ctx)
 {
-    if (!cfg->policy)
-        return;
-    char **files = cfg->policy->list_files;
-    for (size_t i = 0; files && files[i]; i++)
-        if (!strcmp(files[i], path))
-            return;
-    cfg->policy->list_files = sg_strv_push(files, path);
-}
-
-static void read_list_file(struct sg_cfg *cfg, yaml_node_t *node, const char *name, struct phrases *ph)
-{
-    char *path = sg_cfg_path(cfg, name);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        sg_cfg_error(cfg, node, "cannot open phrase list %s: %s", path, strerror(errno));
-        free(path);
-        return;
-    }
-    remember_file(cfg, path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    unsigned lineno = 0;
-    while ((len = getline(&line, &cap, fp)) > 0) {
-        lineno++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-            line[--len] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        if (!sg_cfg_count_phrases(cfg, node, 1))
-            break;
-        const char *why = phrase_problem(s);
-        if (why)
-            sg_cfg_error_file(cfg, path, lineno, (unsigned)(s - line) + 1, "phrase \"%s\" %s", s, why);
-        else
-            add(ph, s);
-    }
-    free(line);
-    fclose(fp);
-    free(path);
+    const char *why = phrase_problem(s);
+    if (why)
+        sg_cfg_error_file(cfg, path, line, col, "phrase \"%s\" %s", s, why);
+    else
+        add(ctx, s);
 }
 
 static void parse_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -123,7 +86,7 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     yaml_node_t **nodes;
     char **items = sg_cfg_strlist(cfg, node, "files", &nodes);
     for (size_t i = 0; items[i]; i++)
-        read_list_file(cfg, nodes[i], items[i], field);
+        sg_listfile_read(cfg, nodes[i], items[i], on_list_line, field);
     sg_strv_free(items);
     free(nodes);
 }

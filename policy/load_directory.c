@@ -26,6 +26,9 @@ const struct sg_cfg_key sg_schema_unit[] = {
     {.key = "contact_hours", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, hours),
      .custom = parse_hours_field, .shape = "mapping", .sub = sg_schema_hours,
      .doc = "This school's contact window; its pupils get it instead of the `school:` one."},
+    {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, safeguarding_team),
+     .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
+     .doc = "This school's DSL and deputies: mail from its staff to them alone is a report (see `school:`)."},
     {.key = NULL},
 };
 

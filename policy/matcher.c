@@ -7,6 +7,8 @@
  * frees its own.
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -80,6 +82,39 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     m->nexprs++;
 }
 
+static bool is_ascii_letter(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The copy that is scanned, and every phrase, read "-" as a space and a
+ * digit or symbol standing between two letters as the letter it mimics
+ * ("sh1t", "b@stard", "a$$"): 1:1 in bytes, so offsets stay those of the
+ * text. A symbol run is read whole ("a$$" has "$" next to "$"): the
+ * letters on either side of the run decide. */
+static void fold_lookalikes(const char *in, size_t len, char *out)
+{
+    static const char from[] = "013457@$!", to[] = "oieastasi";
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        out[i] = c == '-' ? ' ' : c;
+        const char *f = c ? strchr(from, c) : NULL;
+        if (!f)
+            continue;
+        size_t a = i, b = i;
+        while (a > 0 && in[a - 1] && strchr(from, in[a - 1]))
+            a--;
+        while (b + 1 < len && in[b + 1] && strchr(from, in[b + 1]))
+            b++;
+        bool letter_before = a > 0 && is_ascii_letter((unsigned char)in[a - 1]);
+        bool letter_after = b + 1 < len && is_ascii_letter((unsigned char)in[b + 1]);
+        /* "a$$" ends a word: a trailing run counts after a letter. */
+        bool trailing = letter_before && (b + 1 >= len || !is_word_byte((unsigned char)in[b + 1])) && (c == '$' || c == '@');
+        if ((letter_before && letter_after) || trailing)
+            out[i] = to[f - from];
+    }
+}
+
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
 {
     struct sg_buf norm = {0};
@@ -89,12 +124,10 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
         norm.data[--norm.len] = '\0';
     size_t lead = norm.data ? strspn(norm.data, " ") : 0;
     char *lit = sg_xstrdup(norm.data ? norm.data + lead : "");
+    fold_lookalikes(lit, strlen(lit), lit);
     bool separated = false;
-    for (char *c = lit; *c; c++) {
-        if (*c == '-')
-            *c = ' ';
+    for (char *c = lit; *c; c++)
         separated |= *c == ' ';
-    }
     gpointer known = g_hash_table_lookup(m->index, lit);
     if (known) {
         free(lit);
@@ -193,8 +226,30 @@ struct scan_ctx {
     const struct sg_matcher *m;
     const char *text;            /* the chunk being scanned */
     size_t len;
+    size_t base;                 /* the chunk's offset in the whole text */
     unsigned char *hits;
+    /* Occurrences, when asked for. */
+    struct sg_match *v;
+    size_t n, cap, max;
+    bool capped;
+    const uint32_t *map;         /* spelt-out copy: its offsets -> the text's */
+    const unsigned char *joined; /* spelt-out copy: 1 where letters were joined */
 };
+
+static void record(struct scan_ctx *ctx, unsigned id, size_t start, size_t end)
+{
+    if (ctx->n == ctx->max) {
+        ctx->capped = true;
+        return;
+    }
+    if (ctx->n == ctx->cap) {
+        ctx->cap = ctx->cap ? ctx->cap * 2 : 64;
+        if (ctx->cap > ctx->max)
+            ctx->cap = ctx->max;
+        ctx->v = sg_xrealloc(ctx->v, ctx->cap * sizeof(*ctx->v));
+    }
+    ctx->v[ctx->n++] = (struct sg_match){id, start, end};
+}
 
 static int on_match(unsigned int expr, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ctx_)
@@ -211,34 +266,169 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
         return 0;
     if ((m->expr_edges[expr] & 2) && to < ctx->len && is_word_byte((unsigned char)ctx->text[to]))
         return 0;
+    if (ctx->map) {
+        /* The spelt-out copy only adds what joining letters made. */
+        bool joined = false;
+        for (size_t i = start; i < (size_t)to && !joined; i++)
+            joined = ctx->joined[i];
+        if (!joined)
+            return 0;
+        ctx->hits[m->expr_id[expr]] = 1;
+        if (ctx->max)
+            record(ctx, m->expr_id[expr], ctx->map[start], ctx->map[to - 1] + 1);
+        return 0;
+    }
     ctx->hits[m->expr_id[expr]] = 1;
+    if (ctx->max)
+        record(ctx, m->expr_id[expr], ctx->base + start, ctx->base + (size_t)to);
     return 0;
 }
 
-bool sg_matcher_scan(const struct sg_matcher *cm, const char *text, size_t len,
-                     unsigned char *hits)
+/* A letter standing alone between separators: "f" in "f u c k". */
+static bool lone_letter(const char *t, size_t len, size_t i)
+{
+    if (!is_ascii_letter((unsigned char)t[i]))
+        return false;
+    bool before = i == 0 || !is_word_byte((unsigned char)t[i - 1]);
+    bool after = i + 1 >= len || !is_word_byte((unsigned char)t[i + 1]);
+    return before && after;
+}
+
+static bool is_spacer(char c)
+{
+    return c == ' ' || c == '.' || c == '*' || c == '_' || c == '-';
+}
+
+/* Words spelt out letter by letter, three letters or more with one
+ * spacer between them, joined up: "f u c k" reads "fuck". NULL when the
+ * text has none (nearly always); else the copy, its offset map and which
+ * of its bytes were joined. */
+static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsigned char **joined_out,
+                            size_t *out_len)
+{
+    if (len >= UINT32_MAX)
+        return NULL;
+    char *copy = NULL;
+    uint32_t *map = NULL;
+    unsigned char *joined = NULL;
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        size_t letters = 0, j = i;
+        while (j < len && lone_letter(t, len, j)) {
+            letters++;
+            if (j + 2 < len && is_spacer(t[j + 1]) && lone_letter(t, len, j + 2))
+                j += 2;
+            else {
+                j++;
+                break;
+            }
+        }
+        if (letters >= 3 && !copy) {
+            copy = sg_xmalloc(len);
+            map = sg_xmalloc(len * sizeof(*map));
+            joined = sg_xcalloc(len, 1);
+            for (size_t k = 0; k < i; k++) {
+                copy[k] = t[k];
+                map[k] = (uint32_t)k;
+            }
+            w = i;
+        }
+        if (letters >= 3) {
+            for (size_t k = i; k < j; k++) {
+                if (is_spacer(t[k]))
+                    continue;
+                copy[w] = t[k];
+                map[w] = (uint32_t)k;
+                joined[w++] = 1;
+            }
+            i = j;
+            continue;
+        }
+        size_t stop = letters ? j : i + 1;
+        for (size_t k = i; k < stop && copy; k++) {
+            copy[w] = t[k];
+            map[w++] = (uint32_t)k;
+        }
+        i = stop;
+    }
+    *map_out = map;
+    *joined_out = joined;
+    *out_len = w;
+    return copy;
+}
+
+static int by_start(const void *a_, const void *b_)
+{
+    const struct sg_match *a = a_, *b = b_;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+bool sg_matcher_scan_all(const struct sg_matcher *cm, const char *text, size_t len, unsigned char *hits,
+                         struct sg_match **out, size_t *nout, size_t max, bool *capped)
 {
     struct sg_matcher *m = (struct sg_matcher *)cm;   /* only the pool changes */
+    if (out)
+        *out = NULL;
+    if (nout)
+        *nout = 0;
+    if (capped)
+        *capped = false;
     if (!m->db || !len)
         return true;
     hs_scratch_t *s = scratch_take(m);
     if (!s)
         return false;
-    /* The phrases were stored with "-" as a space; so is this copy. */
     char *copy = sg_xmalloc(len);
-    for (size_t i = 0; i < len; i++)
-        copy[i] = text[i] == '-' ? ' ' : text[i];
+    fold_lookalikes(text, len, copy);
+    struct scan_ctx ctx = {.m = m, .hits = hits, .max = out ? max : 0};
     /* Hyperscan's block mode takes an unsigned int length. */
     bool ok = true;
     const size_t step = (size_t)1 << 30;
     for (size_t off = 0; off < len && ok; off += step) {
         size_t n = len - off < step ? len - off : step;
-        struct scan_ctx ctx = {m, copy + off, n, hits};
+        ctx.text = copy + off;
+        ctx.len = n;
+        ctx.base = off;
         ok = hs_scan(m->db, copy + off, (unsigned)n, 0, s, on_match, &ctx) == HS_SUCCESS;
     }
+    size_t jlen = 0;
+    uint32_t *map = NULL;
+    unsigned char *joined = NULL;
+    char *spelt = ok ? spelt_out_copy(copy, len, &map, &joined, &jlen) : NULL;
+    if (spelt && jlen <= UINT_MAX) {
+        ctx.text = spelt;
+        ctx.len = jlen;
+        ctx.base = 0;
+        ctx.map = map;
+        ctx.joined = joined;
+        ok = hs_scan(m->db, spelt, (unsigned)jlen, 0, s, on_match, &ctx) == HS_SUCCESS;
+    }
+    free(spelt);
+    free(map);
+    free(joined);
     free(copy);
     scratch_give(m, s);
+    if (ctx.n)
+        qsort(ctx.v, ctx.n, sizeof(*ctx.v), by_start);
+    if (out) {
+        *out = ctx.v;
+        *nout = ctx.n;
+    } else {
+        free(ctx.v);
+    }
+    if (capped)
+        *capped = ctx.capped;
     return ok;
+}
+
+bool sg_matcher_scan(const struct sg_matcher *m, const char *text, size_t len,
+                     unsigned char *hits)
+{
+    return sg_matcher_scan_all(m, text, len, hits, NULL, NULL, 0, NULL);
 }
 
 void sg_matcher_free(struct sg_matcher *m)
