@@ -57,9 +57,10 @@ static void *misdirected_parse(struct sg_cfg *cfg, yaml_node_t *node)
         return NULL;
     }
     struct misdirected *md = sg_xcalloc(1, sizeof(*md));
-    sg_cfg_apply_table(cfg, node && node->type == YAML_MAPPING_NODE ? node : NULL, misdirected_keys, md,
-                       "misdirected_pupil_data");
-    md->nf = sg_namefind_new(cfg, node, "misdirected_pupil_data", &md->o);
+    yaml_node_t *nodes[SG_CFG_MAX_KEYS] = {0};
+    sg_cfg_apply_table_nodes(cfg, node && node->type == YAML_MAPPING_NODE ? node : NULL, misdirected_keys, md,
+                             "misdirected_pupil_data", nodes);
+    md->nf = sg_namefind_new(cfg, node, nodes[sg_cfg_row(misdirected_keys, "ordinary_words")], "misdirected_pupil_data", &md->o);
     if (!md->nf) {
         misdirected_free(md);
         return NULL;

@@ -67,8 +67,9 @@ static void *pupil_names_parse(struct sg_cfg *cfg, yaml_node_t *node)
     if (!sg_detector_enabled(cfg, node, "pupil_names"))
         return NULL;
     struct pupil_names *pn = sg_xcalloc(1, sizeof(*pn));
-    sg_cfg_apply_table(cfg, node && node->type == YAML_MAPPING_NODE ? node : NULL, pupil_names_keys, pn,
-                       "pupil_names");
+    yaml_node_t *nodes[SG_CFG_MAX_KEYS] = {0};
+    sg_cfg_apply_table_nodes(cfg, node && node->type == YAML_MAPPING_NODE ? node : NULL, pupil_names_keys, pn,
+                             "pupil_names", nodes);
     for (size_t i = 0; pn->o.with && pn->o.with[i]; i++) {
         struct sg_buf b = {0};
         bool ok = sg_text_normalise(pn->o.with[i], strlen(pn->o.with[i]), &b) && b.len &&
@@ -77,7 +78,7 @@ static void *pupil_names_parse(struct sg_cfg *cfg, yaml_node_t *node)
         if (!ok)
             sg_cfg_error(cfg, node, "pupil_names: with: an empty term");
     }
-    pn->nf = sg_namefind_new(cfg, node, "pupil_names", &pn->o);
+    pn->nf = sg_namefind_new(cfg, node, nodes[sg_cfg_row(pupil_names_keys, "ordinary_words")], "pupil_names", &pn->o);
     if (!pn->nf) {
         pupil_names_free(pn);
         return NULL;

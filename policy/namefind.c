@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 #include "namefind.h"
 #include "sg_config.h"
+#include "sg_listfile.h"
 #include "sg_text.h"
 
 enum { SIG_CONTEXT = 1, SIG_WITH = 2, SIG_UPN = 4 };
@@ -199,48 +201,21 @@ static void add_pupil(struct sg_namefind *nf, struct sg_matcher *m, const struct
     free(fore[1]);
 }
 
-static void remember_file(struct sg_cfg *cfg, const char *path)
+static void on_word(struct sg_cfg *cfg, const char *path, unsigned line, unsigned col, const char *entry, void *ctx)
 {
-    char **files = cfg->policy->list_files;
-    for (size_t i = 0; files && files[i]; i++)
-        if (!strcmp(files[i], path))
-            return;
-    cfg->policy->list_files = sg_strv_push(files, path);
+    (void)cfg;
+    (void)path;
+    (void)line;
+    (void)col;
+    char *w = norm(entry);
+    if (*w)
+        g_hash_table_add(ctx, w);
+    else
+        free(w);
 }
 
-static bool read_words(struct sg_cfg *cfg, yaml_node_t *node, const char *key, struct sg_namefind *nf)
-{
-    char *path = sg_cfg_path(cfg, nf->opts->ordinary_words);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        sg_cfg_error(cfg, node, "%s: cannot open the ordinary words list %s: %s (ordinary_words: names the "
-                     "list, relative to the policy file; \"\" for none)", key, path, strerror(errno));
-        free(path);
-        return false;
-    }
-    if (cfg->policy)
-        remember_file(cfg, path);
-    nf->ordinary = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, fp) > 0) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *w = norm(line);
-        if (*w)
-            g_hash_table_add(nf->ordinary, w);
-        else
-            free(w);
-    }
-    free(line);
-    fclose(fp);
-    free(path);
-    return true;
-}
-
-struct sg_namefind *sg_namefind_new(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
-                                    const struct sg_namefind_opts *opts)
+struct sg_namefind *sg_namefind_new(struct sg_cfg *cfg, yaml_node_t *node, yaml_node_t *words_node,
+                                    const char *key, const struct sg_namefind_opts *opts)
 {
     const struct sg_policy *p = cfg->policy;
     if (!p || !p->dircfg.pupils_path || !*p->dircfg.pupils_path) {
@@ -249,9 +224,22 @@ struct sg_namefind *sg_namefind_new(struct sg_cfg *cfg, yaml_node_t *node, const
     }
     struct sg_namefind *nf = sg_xcalloc(1, sizeof(*nf));
     nf->opts = opts;
-    if (opts->ordinary_words && *opts->ordinary_words && !read_words(cfg, node, key, nf)) {
-        sg_namefind_free(nf);
-        return NULL;
+    if (opts->ordinary_words && *opts->ordinary_words) {
+        /* Not written in the policy: say that it is the default, and how
+         * to name another list or none. */
+        char *path = sg_cfg_path(cfg, opts->ordinary_words);
+        bool missing = !words_node && access(path, R_OK) != 0;
+        if (missing)
+            sg_cfg_error(cfg, node, "%s: the default ordinary words list %s cannot be read: %s (set "
+                         "ordinary_words: to the list, e.g. the one in contrib/lists, or \"\" for none)", key, path,
+                         strerror(errno));
+        free(path);
+        nf->ordinary = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+        if (missing || !sg_listfile_read(cfg, words_node ? words_node : node, opts->ordinary_words, on_word,
+                                         nf->ordinary)) {
+            sg_namefind_free(nf);
+            return NULL;
+        }
     }
     return nf;
 }

@@ -29,9 +29,11 @@ struct sg_namefind_opts {
 struct sg_namefind;
 
 /* Reads the ordinary-words list and checks that the directory has pupils
- * (errors at node, naming key). NULL after an error. */
-struct sg_namefind *sg_namefind_new(struct sg_cfg *cfg, yaml_node_t *node, const char *key,
-                                    const struct sg_namefind_opts *opts);
+ * (errors at node, naming key; a list that cannot be read at words_node,
+ * the ordinary_words: value, NULL when it was the default). NULL after an
+ * error. */
+struct sg_namefind *sg_namefind_new(struct sg_cfg *cfg, yaml_node_t *node, yaml_node_t *words_node,
+                                    const char *key, const struct sg_namefind_opts *opts);
 /* Adds the pupils' name forms, UPNs and the corroborating terms to m. */
 bool sg_namefind_compile(struct sg_namefind *nf, struct sg_matcher *m, struct sg_cfg *cfg);
 void sg_namefind_free(struct sg_namefind *nf);
