@@ -14,7 +14,8 @@
  *   another pupil's name, a corroborating term (pupil, student, year 9,
  *   in my class, DOB...), or a pupil's UPN;
  * - with `with:` terms, every name needs one of them near;
- * - quoted history (the other side's words) does not count by default.
+ * - quoted history (the other side's words) does not count by default;
+ * - display names in the headers never count: they are the addressing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -342,6 +343,12 @@ static void collect(const struct sg_namefind *nf, const struct sg_scan *scan, st
         if (ni == nf->nnames && si == nf->nsigs)
             continue;
         if (!nf->opts->quoted && sg_scan_quoted(scan, mt->start))
+            continue;
+        /* Display names in To: and Cc: are the addressing every recipient
+         * sees anyway (a pupil's own name on their own address), not what
+         * the member of staff wrote. */
+        const struct sg_segment *seg = sg_scan_segment_at(scan, mt->start);
+        if (seg && seg->source == SG_SEG_HEADERS)
             continue;
         for (; si < nf->nsigs && nf->sigs[si].id == mt->id; si++)
             push(sigs, (struct occ){mt->start, mt->end, nf->sigs[si].pupil, nf->sigs[si].kind, false, false});

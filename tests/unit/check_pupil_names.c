@@ -235,7 +235,7 @@ START_TEST(ordinary_word_names_not_alone)
 }
 END_TEST
 
-START_TEST(quoted_text_ignored)
+START_TEST(quoted_text_and_display_names_ignored)
 {
     struct sg_policy *p = load_ok("{pupil_names: {ordinary_words: " NAME_WORDS "}}");
     struct seg s[] = {
@@ -248,6 +248,19 @@ START_TEST(quoted_text_ignored)
     ev = run(p, s, 2, stranger, NULL);
     ck_assert_ptr_nonnull(ev);
     ck_assert_msg(strstr(ev, "1 pupil named"), "%s", ev);
+    free(ev);
+    /* Display names in the headers are addressing, not what was written. */
+    struct seg h[] = {
+        {"Amelia Clarke Oliver Wright", SG_SEG_HEADERS, NULL, false},
+        {"Please bring your PE kit on Tuesday.", SG_SEG_BODY, NULL, false},
+    };
+    ev = run(p, h, 2, stranger, NULL);
+    ck_assert_msg(ev == NULL, "display names counted: %s", ev);
+    h[1].source = SG_SEG_SUBJECT;
+    h[1].text = "Amelia Clarke";
+    ev = run(p, h, 2, stranger, NULL);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_msg(strstr(ev, "1 pupil named, in the subject"), "%s", ev);
     free(ev);
     sg_policy_unref(p);
     p = load_ok("{pupil_names: {ordinary_words: " NAME_WORDS ", quoted: true}}");
@@ -631,7 +644,7 @@ Suite *sg_suite_pupil_names(void)
     tcase_add_test(tc, directory_keeps_name_parts);
     tcase_add_test(tc, each_written_form_found);
     tcase_add_test(tc, ordinary_word_names_not_alone);
-    tcase_add_test(tc, quoted_text_ignored);
+    tcase_add_test(tc, quoted_text_and_display_names_ignored);
     tcase_add_test(tc, evidence_counts_and_where);
     tcase_add_test(tc, with_terms_required);
     tcase_add_test(tc, own_child_to_own_contact_passes);
