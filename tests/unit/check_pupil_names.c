@@ -212,6 +212,9 @@ START_TEST(ordinary_word_names_not_alone)
     expect(p, "Rose Hill (year 8) was upset at lunch", true);
     expect(p, "Lily Green, a pupil in 8C", true);
     expect(p, "Rose Hill sits next to Amelia Clarke", true);    /* another pupil's name */
+    expect(p, "We walk up Rose Hill and past Lily Green", false);   /* two places prove nothing */
+    expect(p, "Rose Hill and Lily Green, both in year 8", true);
+    expect(p, "Rose Hill, with A. Clarke", false);                  /* an initial is no signal */
     expect(p, "Grace Chester DOB 02/02/2014", true);
     expect(p, "Rose Hill A801200002011", true);                 /* her UPN */
     /* A second signal far away does not count. */
@@ -285,7 +288,7 @@ START_TEST(evidence_counts_and_where)
     char *ev = run(p, s, 3, stranger, NULL);
     ck_assert_ptr_nonnull(ev);
     ck_assert_msg(strstr(ev, "3 pupils named") && strstr(ev, "in class-list.xlsx, sheet 1") &&
-                  strstr(ev, "1 by a name of ordinary words"), "%s", ev);
+                  strstr(ev, "(1 only with corroboration)"), "%s", ev);
     static const char *const never[] = {"amelia", "Amelia", "clarke", "Clarke", "oliver", "wright", "rose", "hill"};
     for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++)
         ck_assert_msg(!strstr(ev, never[i]), "evidence \"%s\" names \"%s\"", ev, never[i]);
