@@ -132,9 +132,10 @@ END_TEST
 START_TEST(lexicon_corroboration)
 {
     struct sg_policy *p = lexicon_policy(
-        "{terms: [\"4 section 47\"], corroborate: [child, pupil, social care], near: 60}");
+        "{terms: ['4 re:\\bsection\\s+(17|47)\\b'], corroborate: [child, pupil, social care], near: 60}");
     expect_hit(p, "s", "A section 47 enquiry about the child has started.", NULL);
     expect_none(p, "s", "See section 47 of the lease for the landlord's duties.");
+    expect_hit(p, "s", "SECTION 17 assessment for the pupil", "re:");
     sg_policy_unref(p);
 }
 END_TEST
