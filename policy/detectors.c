@@ -17,6 +17,8 @@ extern const struct sg_detector sg_detect_social;
 extern const struct sg_detector sg_detect_outside_hours;
 extern const struct sg_detector sg_detect_identifiers;
 extern const struct sg_detector sg_detect_lexicon;
+extern const struct sg_detector sg_detect_pupil_names;
+extern const struct sg_detector sg_detect_misdirected;
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -30,6 +32,8 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_outside_hours,
     &sg_detect_identifiers,
     &sg_detect_lexicon,
+    &sg_detect_pupil_names,
+    &sg_detect_misdirected,
     NULL,
 };
 
