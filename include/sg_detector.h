@@ -49,6 +49,7 @@ struct sg_scan {
     const char *text;            /* normalised: NFKC, case-folded, spaces folded */
     size_t text_len;
     const unsigned char *pattern_hits;   /* per matcher pattern id: 1 = seen */
+    const unsigned char *own_hits;       /* the same, outside reply history */
     const enum sg_rclass *rclass;        /* per envelope recipient */
     size_t nrcpt;
     const struct sg_person *sender;      /* the member of staff, when known */

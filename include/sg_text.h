@@ -31,6 +31,10 @@ struct sg_matcher *sg_matcher_new(void);
 /* Adds a phrase (matched on word boundaries, after normalisation);
  * returns its pattern id. */
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase);
+/* Adds a regex (caseless, UTF-8) to the same database, so it costs no
+ * pass of its own; UINT_MAX when Hyperscan cannot express it (the caller
+ * keeps its pcre2 version). Its text is "re:<pattern>" for evidence. */
+unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern);
 /* Compiles every pattern; false with err filled (naming the phrase). */
 bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen);
 unsigned sg_matcher_count(const struct sg_matcher *m);

@@ -20,6 +20,7 @@
  * the engine found (scan->matches), so a rule costs no pass of its own.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,17 @@ static void variants(const char *term, char **out, size_t *n)
     }
 }
 
+static void push_id(unsigned **ids, unsigned **owner, size_t *n, size_t *cap, unsigned id, unsigned term)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *ids = sg_xrealloc(*ids, *cap * sizeof(**ids));
+        *owner = sg_xrealloc(*owner, *cap * sizeof(**owner));
+    }
+    (*ids)[*n] = id;
+    (*owner)[(*n)++] = term;
+}
+
 static bool lexicon_compile(void *state, struct sg_matcher *m, struct sg_cfg *cfg)
 {
     (void)cfg;
@@ -254,19 +266,23 @@ static bool lexicon_compile(void *state, struct sg_matcher *m, struct sg_cfg *cf
     size_t nids = 0, cap = 0;
     unsigned *owner = NULL;
     for (size_t i = 0; i < lx->nterms; i++) {
-        if (lx->terms[i].rx)
-            continue;
         char *forms[8];
         size_t nf = 0;
+        if (lx->terms[i].rx) {
+            /* Into the one Hyperscan pass when it can take the pattern;
+             * else the pcre2 version runs on its own at scan time. */
+            unsigned id = sg_matcher_add_regex(m, lx->terms[i].text + 3);
+            if (id == UINT_MAX)
+                continue;
+            sg_rx_free(lx->terms[i].rx);
+            lx->terms[i].rx = NULL;
+            lx->nregex--;
+            push_id(&ids, &owner, &nids, &cap, id, (unsigned)i);
+            continue;
+        }
         variants(lx->terms[i].text, forms, &nf);
         for (size_t f = 0; f < nf; f++) {
-            if (nids == cap) {
-                cap = cap ? cap * 2 : 64;
-                ids = sg_xrealloc(ids, cap * sizeof(*ids));
-                owner = sg_xrealloc(owner, cap * sizeof(*owner));
-            }
-            ids[nids] = sg_matcher_add_phrase(m, forms[f]);
-            owner[nids++] = (unsigned)i;
+            push_id(&ids, &owner, &nids, &cap, sg_matcher_add_phrase(m, forms[f]), (unsigned)i);
             free(forms[f]);
         }
     }

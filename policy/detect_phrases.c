@@ -8,6 +8,7 @@
  *
  * List files hold one phrase a line; blank lines and "#" comments skipped.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct phrases {
     char **phrases;
     unsigned *ids;
     size_t n, cap;
+    bool quoted;                 /* reply history counts too */
 };
 
 static void add(struct phrases *ph, const char *s)
@@ -91,13 +93,16 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     free(nodes);
 }
 
-/* Offsets are 0: both keys fill the one phrase list. */
+/* list and files have offset 0: both fill the one phrase list. */
 static const struct sg_cfg_key phrases_keys[] = {
     {.key = "list", .type = SG_CFG_CUSTOM, .custom = parse_list, .shape = "list",
      .doc = "Phrases written in the policy."},
     {.key = "files", .type = SG_CFG_CUSTOM, .custom = parse_files, .shape = "list of paths",
      .doc = "Files of one phrase a line (blank lines and `#` comments skipped), relative to the policy file; "
             "a change to one reloads the policy like a change to the policy file."},
+    {.key = "quoted", .type = SG_CFG_BOOL, .offset = offsetof(struct phrases, quoted), .def = "false",
+     .doc = "Count reply history too (the words of the person replied to); by default only what the member "
+            "of staff wrote, forwarded or attached counts."},
     {.key = NULL},
 };
 
@@ -130,8 +135,9 @@ static int phrases_scan(const void *state, const struct sg_scan *scan, struct sg
 {
     const struct phrases *ph = state;
     size_t found = 0;
+    const unsigned char *seen = ph->quoted || !scan->own_hits ? scan->pattern_hits : scan->own_hits;
     for (size_t i = 0; i < ph->n; i++) {
-        if (!scan->pattern_hits || !scan->pattern_hits[ph->ids[i]])
+        if (!seen || !seen[ph->ids[i]])
             continue;
         if (found < 3)
             sg_buf_printf(&out->evidence, "%sphrase \"%s\"", found ? ", " : "",

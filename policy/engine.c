@@ -32,6 +32,21 @@ void sg_engine_event_id(char *out, size_t outlen)
     snprintf(out, outlen, "sg-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 }
 
+/* Patterns seen outside reply history: matches and segments are both in
+ * text order, so one walk over each. */
+static unsigned char *own_hits(const struct sg_scantext *st, const struct sg_match *m, size_t n, unsigned npat)
+{
+    unsigned char *own = sg_xcalloc(npat ? npat : 1, 1);
+    size_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (s + 1 < st->nsegs && st->segs[s + 1].off <= m[i].start)
+            s++;
+        if (!st->nsegs || !st->segs[s].quoted)
+            own[m[i].id] = 1;
+    }
+    return own;
+}
+
 static bool any_on(const bool *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -252,7 +267,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
     }
 
     struct sg_scantext st = {0};
-    unsigned char *hits = NULL;
+    unsigned char *hits = NULL, *own = NULL;
     struct sg_match *matches = NULL;
     size_t nmatches = 0;
     unsigned npat = sg_matcher_count(p->matcher);
@@ -271,11 +286,12 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         }
         if (capped)
             v->limits_hit |= SG_LIMIT_TEXT;
+        own = own_hits(&st, matches, nmatches, npat);
     }
     struct sg_scan scan = {
         .policy = p, .env = env, .msg = msg,
         .text = st.text.data ? st.text.data : "", .text_len = st.text.len,
-        .pattern_hits = hits, .rclass = rclass, .nrcpt = n,
+        .pattern_hits = hits, .own_hits = own, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
         .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
     };
@@ -292,6 +308,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
 out:
     sg_engine_settle(p, v);
     free(hits);
+    free(own);
     free(matches);
     free(rclass);
     free(rcpt_person);

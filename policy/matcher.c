@@ -25,7 +25,7 @@ struct sg_matcher {
     char **exprs;
     unsigned *expr_id;
     unsigned *expr_len;          /* bytes the literal spans in the text */
-    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after */
+    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after, 4 = a regex */
     unsigned nexprs, expr_cap;
     hs_database_t *db;
     hs_scratch_t *proto;
@@ -47,6 +47,19 @@ static bool is_word_byte(unsigned char c)
     return isalnum(c) || c == '_' || c >= 0x80;
 }
 
+/* Grows the expression arrays by one slot; returns its index. */
+static unsigned expr_slot(struct sg_matcher *m)
+{
+    if (m->nexprs == m->expr_cap) {
+        m->expr_cap = m->expr_cap ? m->expr_cap * 2 : 64;
+        m->exprs = sg_xrealloc(m->exprs, m->expr_cap * sizeof(*m->exprs));
+        m->expr_id = sg_xrealloc(m->expr_id, m->expr_cap * sizeof(*m->expr_id));
+        m->expr_len = sg_xrealloc(m->expr_len, m->expr_cap * sizeof(*m->expr_len));
+        m->expr_edges = sg_xrealloc(m->expr_edges, m->expr_cap * sizeof(*m->expr_edges));
+    }
+    return m->nexprs++;
+}
+
 /* Phrases are plain literals for Hyperscan, which compiles tens of
  * thousands of literals in about a second; with \b and [ -]? in every
  * expression ten thousand phrases took a minute. Word edges are checked
@@ -59,13 +72,6 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     size_t n = strlen(lit);
     if (!n)
         return;
-    if (m->nexprs == m->expr_cap) {
-        m->expr_cap = m->expr_cap ? m->expr_cap * 2 : 64;
-        m->exprs = sg_xrealloc(m->exprs, m->expr_cap * sizeof(*m->exprs));
-        m->expr_id = sg_xrealloc(m->expr_id, m->expr_cap * sizeof(*m->expr_id));
-        m->expr_len = sg_xrealloc(m->expr_len, m->expr_cap * sizeof(*m->expr_len));
-        m->expr_edges = sg_xrealloc(m->expr_edges, m->expr_cap * sizeof(*m->expr_edges));
-    }
     struct sg_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)lit[i];
@@ -74,12 +80,12 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
         else
             sg_buf_printf(&b, "\\x%02x", c);
     }
-    m->exprs[m->nexprs] = sg_buf_steal(&b);
-    m->expr_id[m->nexprs] = id;
-    m->expr_len[m->nexprs] = (unsigned)n;
-    m->expr_edges[m->nexprs] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
-                                               (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
-    m->nexprs++;
+    unsigned e = expr_slot(m);
+    m->exprs[e] = sg_buf_steal(&b);
+    m->expr_id[e] = id;
+    m->expr_len[e] = (unsigned)n;
+    m->expr_edges[e] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
+                                       (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
 }
 
 static bool is_ascii_letter(unsigned char c)
@@ -113,6 +119,42 @@ static void fold_lookalikes(const char *in, size_t len, char *out)
         if ((letter_before && letter_after) || trailing)
             out[i] = to[f - from];
     }
+}
+
+#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SOM_LEFTMOST)
+
+unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
+{
+    struct sg_buf key = {0};
+    sg_buf_printf(&key, "re:%s", pattern);
+    gpointer known = g_hash_table_lookup(m->index, key.data);
+    if (known) {
+        sg_buf_free(&key);
+        return GPOINTER_TO_UINT(known) - 1;
+    }
+    /* Hyperscan reads most of pcre2's syntax but not all (back-references,
+     * look-behind of varying length): ask before taking it in. */
+    hs_database_t *db = NULL;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile(pattern, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        sg_buf_free(&key);
+        return UINT_MAX;
+    }
+    hs_free_database(db);
+    if (m->count == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
+    }
+    unsigned id = m->count++;
+    m->phrases[id] = sg_xstrdup(key.data);
+    unsigned e = expr_slot(m);
+    m->exprs[e] = sg_xstrdup(pattern);
+    m->expr_id[e] = id;
+    m->expr_len[e] = 0;
+    m->expr_edges[e] = 4;
+    g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
+    return id;
 }
 
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
@@ -163,8 +205,11 @@ bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
     unsigned *ids = sg_xcalloc(m->nexprs, sizeof(*ids));
     /* Expression index as the id: the callback needs its length and edges.
      * No caseless flag: the text and the phrases are both case-folded. */
-    for (unsigned i = 0; i < m->nexprs; i++)
+    for (unsigned i = 0; i < m->nexprs; i++) {
         ids[i] = i;
+        if (m->expr_edges[i] & 4)
+            flags[i] = REGEX_FLAGS;
+    }
     hs_compile_error_t *cerr = NULL;
     hs_error_t rc = hs_compile_multi((const char *const *)m->exprs, flags, ids, m->nexprs,
                                      HS_MODE_BLOCK, NULL, &m->db, &cerr);
@@ -261,7 +306,7 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
     unsigned n = m->expr_len[expr];
     if (to < n)
         return 0;
-    size_t start = (size_t)to - n;
+    size_t start = m->expr_edges[expr] & 4 ? (size_t)from : (size_t)to - n;
     if ((m->expr_edges[expr] & 1) && start > 0 && is_word_byte((unsigned char)ctx->text[start - 1]))
         return 0;
     if ((m->expr_edges[expr] & 2) && to < ctx->len && is_word_byte((unsigned char)ctx->text[to]))

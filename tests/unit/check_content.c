@@ -132,9 +132,10 @@ END_TEST
 START_TEST(lexicon_corroboration)
 {
     struct sg_policy *p = lexicon_policy(
-        "{terms: [\"4 section 47\"], corroborate: [child, pupil, social care], near: 60}");
+        "{terms: ['4 re:\\bsection\\s+(17|47)\\b'], corroborate: [child, pupil, social care], near: 60}");
     expect_hit(p, "s", "A section 47 enquiry about the child has started.", NULL);
     expect_none(p, "s", "See section 47 of the lease for the landlord's duties.");
+    expect_hit(p, "s", "SECTION 17 assessment for the pupil", "re:");
     sg_policy_unref(p);
 }
 END_TEST
@@ -156,6 +157,29 @@ START_TEST(lexicon_quoted_history)
     p = lexicon_policy("{terms: [\"4 disciplinary hearing\"], quoted: true}");
     expect_hit(p, "Re: complaint", "Noted.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
                "> Is the teacher facing a disciplinary hearing?\n", "in quoted text");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(phrases_and_regex_leave_reply_history)
+{
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+        "rules:\n  - id: lx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    match: {phrases: [useless idiot]}\n"
+        "  - id: rx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    match: {regex: ['\\buseless\\s+idiot\\b']}\n", &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    const char *quoted = "I am sorry you feel that way.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+                         "> You are a useless idiot\n";
+    expect_none(p, "Re: x", quoted);
+    expect_hit(p, "Re: x", "You are a useless idiot.\n", NULL);
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: Re: x\r\n\r\n%s", quoted);
+    char *ev = sg_test_rule_evidence(p, raw.data, "y@example.com", "rx");
+    ck_assert_msg(ev == NULL, "regex counted reply history: %s", ev ? ev : "");
+    sg_buf_free(&raw);
     sg_policy_unref(p);
 }
 END_TEST
@@ -263,6 +287,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, lexicon_corroboration);
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
+    tcase_add_test(tc, phrases_and_regex_leave_reply_history);
     tcase_add_test(tc, lexicon_errors);
     tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
