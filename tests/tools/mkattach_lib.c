@@ -372,6 +372,11 @@ int mka_docx(const char *out, const char *text, size_t len)
     return write_docx(out, NULL, text, len);
 }
 
+int mka_docx_xml(const char *out, const char *document_xml)
+{
+    return write_docx(out, document_xml, "", 0);
+}
+
 int mka_deepdocx(const char *out)
 {
     const size_t depth = 100000;

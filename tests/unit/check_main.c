@@ -43,6 +43,7 @@ int main(void)
     srunner_add_suite(sr, sg_suite_milter());
     srunner_add_suite(sr, sg_suite_pool());
     srunner_add_suite(sr, sg_suite_identifiers());
+    srunner_add_suite(sr, sg_suite_extract());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
