@@ -14,6 +14,7 @@
 #include "sg_config.h"
 #include "sg_message.h"
 #include "sg_policy.h"
+#include "sg_text.h"
 
 struct sg_matcher;
 struct sg_rx;
@@ -40,12 +41,6 @@ struct sg_segment {
     bool quoted;                 /* "> " lines, "On ... wrote:", Outlook "From:/Sent:" blocks */
 };
 
-/* One phrase occurrence found by the shared matcher, in scan->text. */
-struct sg_match {
-    unsigned id;                 /* matcher pattern id */
-    size_t start, end;
-};
-
 /* What a detector sees of one message. */
 struct sg_scan {
     const struct sg_policy *policy;
@@ -54,6 +49,7 @@ struct sg_scan {
     const char *text;            /* normalised: NFKC, case-folded, spaces folded */
     size_t text_len;
     const unsigned char *pattern_hits;   /* per matcher pattern id: 1 = seen */
+    const unsigned char *own_hits;       /* the same, outside reply history */
     const enum sg_rclass *rclass;        /* per envelope recipient */
     size_t nrcpt;
     const struct sg_person *sender;      /* the member of staff, when known */
@@ -62,6 +58,7 @@ struct sg_scan {
     size_t nsegs;
     const struct sg_match *matches;      /* every phrase occurrence, by start */
     size_t nmatches;
+    bool to_safeguarding_team;           /* every recipient is in the sender's school's team */
 };
 
 /* The segment holding text offset off (the last one when off is past the end). */

@@ -20,14 +20,33 @@ struct sg_person {
     char *upn;
     char *year;
     char *school;                /* school id, may be "" */
+    /* The name's parts, as people write them (pupils; staff get forename
+     * and surname only). The first name column is the forename, the last
+     * the surname, any between middle names; a one-column name is split at
+     * its spaces. "" when unknown. Never logged. */
+    char *forename;
+    char *surname;
+    char *preferred;             /* Preferred Forename: "Millie" for Amelia */
+    char *middle;                /* middle names, separated by spaces */
     bool is_pupil;
+};
+
+/* A pupil's listed contact (contacts.csv: parents, carers, ...). */
+struct sg_contact {
+    const struct sg_person *pupil;
+    char *relation;              /* "mother", "grandmother", ... or "contact" */
+    bool responsibility;         /* Parental Responsibility: yes (or not recorded) */
 };
 
 /* The column keys, in the order of the columns: table (bits of mapped). */
 enum sg_dir_col {
     SG_COL_NAME, SG_COL_EMAIL, SG_COL_PERSONAL, SG_COL_UPN, SG_COL_YEAR, SG_COL_SCHOOL,
-    SG_COL_STAFF, SG_COL_PUPIL, SG_COL_RELATION, SG_COL_COUNT
+    SG_COL_STAFF, SG_COL_PUPIL, SG_COL_RELATION, SG_COL_PREFERRED, SG_COL_MIDDLE, SG_COL_CONTACT,
+    SG_COL_RESPONSIBILITY, SG_COL_COUNT
 };
+
+/* The four files, in the order they are read (contacts need pupils). */
+enum sg_dir_file { SG_DIR_PUPILS, SG_DIR_STAFF, SG_DIR_RELATIVES, SG_DIR_CONTACTS, SG_DIR_NFILES };
 
 /* Column names for one CSV; name may join several columns. */
 struct sg_dir_columns {
@@ -38,8 +57,12 @@ struct sg_dir_columns {
     char *year;
     char *school;
     char *staff;                 /* relatives: staff address */
-    char *pupil;                 /* relatives: pupil address */
+    char *pupil;                 /* relatives, contacts: pupil address */
     char *relation;
+    char *preferred_name;        /* pupils: optional */
+    char *middle_names;          /* pupils: optional */
+    char *contact;               /* contacts: the contact's address */
+    char *responsibility;        /* contacts: Parental Responsibility yes/no */
     /* Columns the policy maps by name (bits of enum sg_dir_col), and where:
      * a mapped column missing from the header is an error there, a default
      * one missing only when the loader needs it. */
@@ -51,9 +74,10 @@ struct sg_directory_cfg {
     char *pupils_path;
     char *staff_path;
     char *relatives_path;
-    struct sg_dir_columns pupils, staff, relatives;
+    char *contacts_path;
+    struct sg_dir_columns pupils, staff, relatives, contacts;
     unsigned max_shrink;         /* percent of rows a reload may lose */
-    unsigned at_line[3], at_col[3];  /* where pupils, staff, relatives are named */
+    unsigned at_line[SG_DIR_NFILES], at_col[SG_DIR_NFILES];  /* where each file is named */
 };
 
 struct sg_directory;
@@ -73,6 +97,14 @@ bool sg_directory_related(const struct sg_directory *d, const struct sg_person *
                           const struct sg_person *pupil);
 size_t sg_directory_count(const struct sg_directory *d, bool pupils);
 size_t sg_directory_relatives(const struct sg_directory *d);
+/* The i-th pupil in file order (i < sg_directory_count(d, true)). */
+const struct sg_person *sg_directory_pupil(const struct sg_directory *d, size_t i);
+/* The pupil with this UPN (any case), or NULL. */
+const struct sg_person *sg_directory_by_upn(const struct sg_directory *d, const char *upn);
+/* The pupils whose listed contact addr is: *n entries, NULL when none. */
+const struct sg_contact *const *sg_directory_contacts(const struct sg_directory *d, const char *addr, size_t *n);
+/* Rows read from the contacts file. */
+size_t sg_directory_contact_rows(const struct sg_directory *d);
 /* Files read, for change detection on reload (NULL-terminated). */
 char *const *sg_directory_files(const struct sg_directory *d);
 

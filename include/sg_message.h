@@ -29,6 +29,8 @@ struct sg_text_part {
     bool from_html;
     bool forwarded_subject;     /* the Subject of a forwarded message */
     bool from_headers;          /* display names, header lines GMime could not read */
+    unsigned forwarded;         /* 1-based number of the attached message (message/rfc822)
+                                 * it came from; 0 = the message itself */
 };
 
 struct sg_attachment {
@@ -53,8 +55,11 @@ enum sg_limit_flag {
     SG_LIMIT_TIME = 1u << 7,        /* the evaluation ran out of its time budget */
     SG_LIMIT_MEMORY = 1u << 8,      /* the evaluation ran out of its memory budget */
     SG_LIMIT_STRUCTURE = 1u << 9,   /* MIME structure unreadable; screened as raw text */
+    SG_LIMIT_ENCRYPTED = 1u << 10,  /* a password-protected attachment: limits.on_encrypted */
+    SG_LIMIT_EXTRACT = 1u << 11,    /* an attachment's extraction budget ran out */
+    SG_LIMIT_UNREADABLE = 1u << 12, /* an attachment could not be read as its type */
 };
-#define SG_LIMIT_ALL ((1u << 10) - 1)
+#define SG_LIMIT_ALL ((1u << 13) - 1)
 
 /* "depth,parts" for the set bits of an sg_limit_flag mask ("-" when none). */
 void sg_limit_names(unsigned bits, char *out, size_t outlen);

@@ -73,6 +73,7 @@ struct sg_rule {
     char *explain;               /* plain words, shown to staff */
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
+    char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
@@ -87,6 +88,7 @@ struct sg_school {
     struct sg_hours hours;       /* default contact window */
     char **landlines;            /* the school's own numbers, digits only */
     char **official_social;      /* the school's own accounts, "host/path" */
+    char **safeguarding_team;    /* DSL and deputies, when the school has one team */
 };
 
 /* One school of a trust, named by the directory's School column. */
@@ -94,6 +96,7 @@ struct sg_school_unit {
     char *id;
     char *name;
     struct sg_hours hours;       /* unset = the trust-wide window */
+    char **safeguarding_team;    /* this school's DSL and deputies */
 };
 
 /* Which mail is staff mail leaving the school. */
@@ -121,6 +124,9 @@ struct sg_limits_cfg {
     enum sg_action on_limit;
     size_t worker_memory;        /* address space a worker may add for one message */
     size_t eval_seconds;         /* wall time one evaluation may take */
+    bool extract;                /* content rules read attachments' text */
+    size_t extract_text, extract_input, extract_entries, extract_depth, extract_ratio, extract_seconds;
+    enum sg_action on_encrypted; /* an attachment nobody can read without its password */
 };
 
 struct sg_policy {

@@ -21,10 +21,20 @@ bool sg_text_normalise(const char *in, size_t len, struct sg_buf *out);
 
 struct sg_matcher;
 
+/* One phrase occurrence found by the matcher, as offsets in the text. */
+struct sg_match {
+    unsigned id;                 /* matcher pattern id */
+    size_t start, end;
+};
+
 struct sg_matcher *sg_matcher_new(void);
 /* Adds a phrase (matched on word boundaries, after normalisation);
  * returns its pattern id. */
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase);
+/* Adds a regex (caseless, UTF-8) to the same database, so it costs no
+ * pass of its own; UINT_MAX when Hyperscan cannot express it (the caller
+ * keeps its pcre2 version). Its text is "re:<pattern>" for evidence. */
+unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern);
 /* Compiles every pattern; false with err filled (naming the phrase). */
 bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen);
 unsigned sg_matcher_count(const struct sg_matcher *m);
@@ -33,6 +43,12 @@ const char *sg_matcher_phrase(const struct sg_matcher *m, unsigned id);
  * sg_matcher_count() entries. Returns false on scanner failure. */
 bool sg_matcher_scan(const struct sg_matcher *m, const char *text, size_t len,
                      unsigned char *hits);
+/* The same, also listing every occurrence, sorted by start, in *out
+ * (malloc'd; at most max, *capped set when there were more). Letters
+ * written as lookalikes between letters ("sh1t", "c@t") and words spelt
+ * out letter by letter ("f u c k", "s.e.x") are found too. */
+bool sg_matcher_scan_all(const struct sg_matcher *m, const char *text, size_t len, unsigned char *hits,
+                         struct sg_match **out, size_t *nout, size_t max, bool *capped);
 void sg_matcher_free(struct sg_matcher *m);
 
 /* pcre2 JIT for the patterns Hyperscan does not serve: UTF-8, caseless,

@@ -30,6 +30,7 @@ struct sg_verdict {
     char *error;                 /* internal failure, NULL if none */
     size_t nrcpt;
     bool inbound;                /* not staff mail leaving: not screened */
+    bool safeguarding_report;    /* to the sender's safeguarding team alone: content rules skipped */
     bool *removed;               /* per recipient, recipient_mode: remove */
     size_t nremoved;
     char *message_id;            /* set when evaluated in a worker, for the log */

@@ -80,7 +80,7 @@ static bool parse_time(const char *s, time_t *out)
 static void print_text(const char *file, const struct sg_verdict *v, char *const *rcpts)
 {
     printf("%s: %s (event %s)%s\n", file, sg_action_name(v->action), v->event_id,
-           v->inbound ? " - inbound, not screened" : "");
+           v->inbound ? " - inbound, not screened" : v->safeguarding_report ? " - a report to the safeguarding team" : "");
     for (size_t i = 0; i < v->nhits; i++) {
         const struct sg_hit *h = &v->hits[i];
         printf("  rule %s [%s] -> %s\n", h->rule->id, sg_category_name(h->rule->category),

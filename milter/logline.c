@@ -55,6 +55,8 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
     sg_verdict_rules(v, &b);
     field(&b, "from", mc->env.mail_from);
     sg_buf_printf(&b, " nrcpt=%zu direction=%s", sg_strv_len(mc->env.rcpts), v->inbound ? "inbound" : "outbound");
+    if (v->safeguarding_report)
+        sg_buf_puts(&b, " report=safeguarding-team");
     if (v->nremoved)
         sg_buf_printf(&b, " removed=%zu", v->nremoved);
     field(&b, "msgid", msg ? msg->message_id : v->message_id);

@@ -8,11 +8,12 @@
  *
  * List files hold one phrase a line; blank lines and "#" comments skipped.
  */
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_listfile.h"
 #include "sg_schema.h"
 #include "sg_text.h"
 
@@ -20,6 +21,7 @@ struct phrases {
     char **phrases;
     unsigned *ids;
     size_t n, cap;
+    bool quoted;                 /* reply history counts too */
 };
 
 static void add(struct phrases *ph, const char *s)
@@ -52,51 +54,14 @@ static const char *phrase_problem(const char *s)
     return word ? NULL : "has no letters or digits, so it would match almost any message";
 }
 
-static void remember_file(struct sg_cfg *cfg, const char *path)
+static void on_list_line(struct sg_cfg *cfg, const char *path, unsigned line, unsigned col, const char *s,
+                         void *ctx)
 {
-    if (!cfg->policy)
-        return;
-    char **files = cfg->policy->list_files;
-    for (size_t i = 0; files && files[i]; i++)
-        if (!strcmp(files[i], path))
-            return;
-    cfg->policy->list_files = sg_strv_push(files, path);
-}
-
-static void read_list_file(struct sg_cfg *cfg, yaml_node_t *node, const char *name, struct phrases *ph)
-{
-    char *path = sg_cfg_path(cfg, name);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        sg_cfg_error(cfg, node, "cannot open phrase list %s: %s", path, strerror(errno));
-        free(path);
-        return;
-    }
-    remember_file(cfg, path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    unsigned lineno = 0;
-    while ((len = getline(&line, &cap, fp)) > 0) {
-        lineno++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-            line[--len] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        if (!sg_cfg_count_phrases(cfg, node, 1))
-            break;
-        const char *why = phrase_problem(s);
-        if (why)
-            sg_cfg_error_file(cfg, path, lineno, (unsigned)(s - line) + 1, "phrase \"%s\" %s", s, why);
-        else
-            add(ph, s);
-    }
-    free(line);
-    fclose(fp);
-    free(path);
+    const char *why = phrase_problem(s);
+    if (why)
+        sg_cfg_error_file(cfg, path, line, col, "phrase \"%s\" %s", s, why);
+    else
+        add(ctx, s);
 }
 
 static void parse_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -123,18 +88,21 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     yaml_node_t **nodes;
     char **items = sg_cfg_strlist(cfg, node, "files", &nodes);
     for (size_t i = 0; items[i]; i++)
-        read_list_file(cfg, nodes[i], items[i], field);
+        sg_listfile_read(cfg, nodes[i], items[i], on_list_line, field);
     sg_strv_free(items);
     free(nodes);
 }
 
-/* Offsets are 0: both keys fill the one phrase list. */
+/* list and files have offset 0: both fill the one phrase list. */
 static const struct sg_cfg_key phrases_keys[] = {
     {.key = "list", .type = SG_CFG_CUSTOM, .custom = parse_list, .shape = "list",
      .doc = "Phrases written in the policy."},
     {.key = "files", .type = SG_CFG_CUSTOM, .custom = parse_files, .shape = "list of paths",
      .doc = "Files of one phrase a line (blank lines and `#` comments skipped), relative to the policy file; "
             "a change to one reloads the policy like a change to the policy file."},
+    {.key = "quoted", .type = SG_CFG_BOOL, .offset = offsetof(struct phrases, quoted), .def = "false",
+     .doc = "Count reply history too (the words of the person replied to); by default only what the member "
+            "of staff wrote, forwarded or attached counts."},
     {.key = NULL},
 };
 
@@ -167,8 +135,9 @@ static int phrases_scan(const void *state, const struct sg_scan *scan, struct sg
 {
     const struct phrases *ph = state;
     size_t found = 0;
+    const unsigned char *seen = ph->quoted || !scan->own_hits ? scan->pattern_hits : scan->own_hits;
     for (size_t i = 0; i < ph->n; i++) {
-        if (!scan->pattern_hits || !scan->pattern_hits[ph->ids[i]])
+        if (!seen || !seen[ph->ids[i]])
             continue;
         if (found < 3)
             sg_buf_printf(&out->evidence, "%sphrase \"%s\"", found ? ", " : "",

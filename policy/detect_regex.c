@@ -5,6 +5,8 @@
  *   regex: ['\b(press|media)\s+enquiry\b']
  *
  * A bad pattern is reported at its own line:col plus pcre2's offset.
+ * Matches in reply history (the words of the person replied to) do not
+ * count, as for phrases.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +44,19 @@ static void *regex_parse(struct sg_cfg *cfg, yaml_node_t *node)
 struct first {
     struct sg_buf *ev;
     size_t index;
+    const struct sg_scan *scan;
 };
 
 static int record(const char *m, size_t len, void *ctx)
 {
     struct first *f = ctx;
+    if (sg_scan_quoted(f->scan, (size_t)(m - f->scan->text)))
+        return 0;
     char label[32];
     snprintf(label, sizeof(label), "pattern %zu", f->index + 1);
     sg_evidence_quote(f->ev, label, m, len, 60);
+    sg_buf_puts(f->ev, " ");
+    sg_scan_where(f->scan, (size_t)(m - f->scan->text), f->ev);
     return 1;
 }
 
@@ -57,7 +64,7 @@ static int regex_scan(const void *state, const struct sg_scan *scan, struct sg_f
 {
     const struct regexes *r = state;
     for (size_t i = 0; i < r->n; i++) {
-        struct first f = {&out->evidence, i};
+        struct first f = {&out->evidence, i, scan};
         int rc = sg_rx_each(r->rx[i], scan->text, scan->text_len, record, &f);
         if (rc != 0)
             return rc;

@@ -16,6 +16,9 @@ extern const struct sg_detector sg_detect_messaging;
 extern const struct sg_detector sg_detect_social;
 extern const struct sg_detector sg_detect_outside_hours;
 extern const struct sg_detector sg_detect_identifiers;
+extern const struct sg_detector sg_detect_lexicon;
+extern const struct sg_detector sg_detect_pupil_names;
+extern const struct sg_detector sg_detect_misdirected;
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -28,6 +31,9 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_social,
     &sg_detect_outside_hours,
     &sg_detect_identifiers,
+    &sg_detect_lexicon,
+    &sg_detect_pupil_names,
+    &sg_detect_misdirected,
     NULL,
 };
 

@@ -1,5 +1,6 @@
 /*
- * directory.c - pupils, staff and relatives from MIS CSV exports.
+ * directory.c - pupils, staff, relatives and pupils' contacts from MIS
+ * CSV exports.
  *
  * libcsv does the CSV grammar (quotes, embedded commas and newlines);
  * this file feeds it a line at a time so every row can be reported by
@@ -21,13 +22,17 @@ struct sg_directory {
     GHashTable *school_addr;     /* address -> person */
     GHashTable *personal_addr;   /* address -> person */
     GHashTable *relatives;       /* "staff\npupil" -> relation */
+    GHashTable *by_upn;          /* upper-cased UPN -> pupil */
+    GHashTable *contacts;        /* contact address -> GPtrArray of struct sg_contact */
     GPtrArray *people;
+    GPtrArray *pupils;           /* the pupils of people, in file order */
     char **files;
-    size_t npupils, nstaff, nrelatives;
+    size_t npupils, nstaff, nrelatives, ncontacts;
 };
 
-enum csv_kind { KIND_PUPILS, KIND_STAFF, KIND_RELATIVES };
-static const char *const kind_names[] = {"pupils", "staff", "relatives"};
+enum csv_kind { KIND_PUPILS = SG_DIR_PUPILS, KIND_STAFF = SG_DIR_STAFF, KIND_RELATIVES = SG_DIR_RELATIVES,
+                KIND_CONTACTS = SG_DIR_CONTACTS };
+static const char *const kind_names[] = {"pupils", "staff", "relatives", "contacts"};
 
 struct reader {
     struct sg_cfg *cfg;
@@ -45,6 +50,7 @@ struct reader {
     size_t nfields, cap;
     int idx_name[8], nname;
     int idx_email, idx_personal, idx_upn, idx_year, idx_school, idx_staff, idx_pupil, idx_relation;
+    int idx_preferred, idx_middle, idx_contact, idx_responsibility;
     GHashTable *schools;         /* lower-cased schools: ids; NULL = no check */
     GHashTable *bad_schools;     /* values already reported */
 };
@@ -58,7 +64,23 @@ static void person_free(gpointer p)
     free(s->upn);
     free(s->year);
     free(s->school);
+    free(s->forename);
+    free(s->surname);
+    free(s->preferred);
+    free(s->middle);
     free(s);
+}
+
+static void contact_free(gpointer c_)
+{
+    struct sg_contact *c = c_;
+    free(c->relation);
+    free(c);
+}
+
+static void contact_list_free(gpointer list)
+{
+    g_ptr_array_free(list, TRUE);
 }
 
 static const char *column_name(struct reader *r, size_t i)
@@ -157,6 +179,11 @@ static void read_header(struct reader *r)
         r->idx_staff = column(r, SG_COL_STAFF, c->staff, true);
         r->idx_pupil = column(r, SG_COL_PUPIL, c->pupil, true);
         r->idx_relation = column(r, SG_COL_RELATION, c->relation, false);
+    } else if (r->kind == KIND_CONTACTS) {
+        r->idx_pupil = column(r, SG_COL_PUPIL, c->pupil, true);
+        r->idx_contact = column(r, SG_COL_CONTACT, c->contact, true);
+        r->idx_relation = column(r, SG_COL_RELATION, c->relation, false);
+        r->idx_responsibility = column(r, SG_COL_RESPONSIBILITY, c->responsibility, false);
     } else {
         r->nname = 0;
         for (size_t i = 0; c->name && c->name[i] && r->nname < 8; i++)
@@ -166,6 +193,8 @@ static void read_header(struct reader *r)
         r->idx_school = column(r, SG_COL_SCHOOL, c->school, false);
         r->idx_upn = r->kind == KIND_PUPILS ? column(r, SG_COL_UPN, c->upn, false) : -1;
         r->idx_year = r->kind == KIND_PUPILS ? column(r, SG_COL_YEAR, c->year, false) : -1;
+        r->idx_preferred = r->kind == KIND_PUPILS ? column(r, SG_COL_PREFERRED, c->preferred_name, false) : -1;
+        r->idx_middle = r->kind == KIND_PUPILS ? column(r, SG_COL_MIDDLE, c->middle_names, false) : -1;
     }
     r->ncols = r->nfields;
     r->header = r->fields;
@@ -200,6 +229,42 @@ static void check_school(struct reader *r, const char *school)
     sg_buf_free(&ids);
 }
 
+/* Forename, middle names and surname: from the name columns when there
+ * are several (first, those between, last), else from the one column's
+ * words; a Middle Names or Preferred Forename column adds its own. */
+static void name_parts(struct reader *r, struct sg_person *p)
+{
+    struct sg_buf middle = {0};
+    if (r->nname >= 2) {
+        p->forename = sg_xstrdup(field(r, r->idx_name[0]));
+        p->surname = sg_xstrdup(field(r, r->idx_name[r->nname - 1]));
+        for (int i = 1; i < r->nname - 1; i++)
+            if (*field(r, r->idx_name[i]))
+                sg_buf_printf(&middle, "%s%s", middle.len ? " " : "", field(r, r->idx_name[i]));
+    } else {
+        char **words = g_strsplit_set(p->name, " \t", -1);
+        char *w[64];
+        size_t n = 0;
+        for (size_t i = 0; words[i] && n < 64; i++)
+            if (*words[i])
+                w[n++] = words[i];
+        p->forename = sg_xstrdup(n >= 2 ? w[0] : "");
+        p->surname = sg_xstrdup(n >= 2 ? w[n - 1] : n == 1 ? w[0] : "");
+        for (size_t i = 1; i + 1 < n; i++)
+            sg_buf_printf(&middle, "%s%s", middle.len ? " " : "", w[i]);
+        g_strfreev(words);
+    }
+    const char *col = field(r, r->idx_middle);
+    if (*col) {
+        sg_buf_free(&middle);
+        sg_buf_puts(&middle, col);
+    }
+    p->middle = middle.data ? sg_buf_steal(&middle) : sg_xstrdup("");
+    const char *pref = field(r, r->idx_preferred);
+    /* A preferred name that is the forename adds nothing. */
+    p->preferred = sg_xstrdup(g_ascii_strcasecmp(pref, p->forename) ? pref : "");
+}
+
 static void add_person(struct reader *r)
 {
     char *email = sg_addr_normalise(field(r, r->idx_email));
@@ -221,6 +286,7 @@ static void add_person(struct reader *r)
         if (*field(r, r->idx_name[i]))
             sg_buf_printf(&name, "%s%s", name.len ? " " : "", field(r, r->idx_name[i]));
     p->name = name.data ? sg_buf_steal(&name) : sg_xstrdup("");
+    name_parts(r, p);
     p->upn = sg_xstrdup(field(r, r->idx_upn));
     p->year = sg_xstrdup(field(r, r->idx_year));
     p->school = sg_xstrdup(field(r, r->idx_school));
@@ -243,9 +309,20 @@ static void add_person(struct reader *r)
     free(list);
     g_hash_table_insert(r->d->school_addr, p->email, p);
     g_ptr_array_add(r->d->people, p);
-    if (p->is_pupil)
+    if (p->is_pupil) {
         r->d->npupils++;
-    else
+        g_ptr_array_add(r->d->pupils, p);
+        if (*p->upn) {
+            char *key = g_ascii_strup(p->upn, -1);
+            if (g_hash_table_contains(r->d->by_upn, key)) {
+                sg_cfg_warn(r->cfg, r->path, r->row_line, "its %s is already another pupil's: the first "
+                            "keeps it for look-ups", r->cols->upn);
+                g_free(key);
+            } else {
+                g_hash_table_insert(r->d->by_upn, key, p);
+            }
+        }
+    } else
         r->d->nstaff++;
 }
 
@@ -263,6 +340,62 @@ static void add_relative(struct reader *r)
     }
     free(staff);
     free(pupil);
+}
+
+/* Parental Responsibility: yes/no as MIS exports write it. Not recorded
+ * (an empty cell) reads as yes: the pupil's school lists the contact. An
+ * unreadable value reads as no, the reading that shares less. */
+static bool responsibility(struct reader *r)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1", NULL}, *const no[] = {"no", "n", "false", "0", NULL};
+    const char *v = field(r, r->idx_responsibility);
+    if (!*v)
+        return true;
+    for (size_t i = 0; yes[i]; i++)
+        if (!g_ascii_strcasecmp(v, yes[i]))
+            return true;
+    for (size_t i = 0; no[i]; i++)
+        if (!g_ascii_strcasecmp(v, no[i]))
+            return false;
+    sg_cfg_warn(r->cfg, r->path, r->row_line, "the %s column is neither yes nor no: read as no",
+                r->cols->responsibility);
+    return false;
+}
+
+static void add_contact(struct reader *r)
+{
+    char *pupil = sg_addr_normalise(field(r, r->idx_pupil));
+    char *contact = sg_addr_normalise(field(r, r->idx_contact));
+    const struct sg_person *who = pupil ? g_hash_table_lookup(r->d->school_addr, pupil) : NULL;
+    if (!pupil || !contact) {
+        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: the %s column is not an email address",
+                    !pupil ? r->cols->pupil : r->cols->contact);
+    } else if (!who || !who->is_pupil) {
+        sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: the %s column is not a pupil's address in the "
+                    "pupils file", r->cols->pupil);
+    } else {
+        GPtrArray *list = g_hash_table_lookup(r->d->contacts, contact);
+        if (!list) {
+            list = g_ptr_array_new_with_free_func(contact_free);
+            g_hash_table_insert(r->d->contacts, sg_xstrdup(contact), list);
+        }
+        bool dup = false;
+        for (guint i = 0; i < list->len && !dup; i++)
+            dup = ((struct sg_contact *)list->pdata[i])->pupil == who;
+        if (dup) {
+            sg_cfg_warn(r->cfg, r->path, r->row_line, "row skipped: this %s is already listed for this pupil",
+                        r->cols->contact);
+        } else {
+            struct sg_contact *c = sg_xcalloc(1, sizeof(*c));
+            c->pupil = who;
+            c->relation = sg_xstrdup(*field(r, r->idx_relation) ? field(r, r->idx_relation) : "contact");
+            c->responsibility = responsibility(r);
+            g_ptr_array_add(list, c);
+            r->d->ncontacts++;
+        }
+    }
+    free(pupil);
+    free(contact);
 }
 
 static void clear_row(struct reader *r)
@@ -289,6 +422,8 @@ static void on_row(int term, void *r_)
             /* blank line */
         } else if (r->kind == KIND_RELATIVES) {
             add_relative(r);
+        } else if (r->kind == KIND_CONTACTS) {
+            add_contact(r);
         } else {
             add_person(r);
         }
@@ -361,7 +496,10 @@ struct sg_directory *sg_directory_load(struct sg_cfg *cfg, const struct sg_direc
     d->school_addr = g_hash_table_new(g_str_hash, g_str_equal);
     d->personal_addr = g_hash_table_new(g_str_hash, g_str_equal);
     d->relatives = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    d->by_upn = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    d->contacts = g_hash_table_new_full(g_str_hash, g_str_equal, free, contact_list_free);
     d->people = g_ptr_array_new_with_free_func(person_free);
+    d->pupils = g_ptr_array_new();
     d->files = sg_xcalloc(1, sizeof(char *));
     GHashTable *schools = NULL;
     const struct sg_policy *p = cfg->policy;
@@ -371,11 +509,16 @@ struct sg_directory *sg_directory_load(struct sg_cfg *cfg, const struct sg_direc
             if (p->units[i].id)
                 g_hash_table_add(schools, g_ascii_strdown(p->units[i].id, -1));
     }
-    const char *paths[] = {dc->pupils_path, dc->staff_path, dc->relatives_path};
-    const struct sg_dir_columns *cols[] = {&dc->pupils, &dc->staff, &dc->relatives};
-    for (int k = KIND_PUPILS; k <= KIND_RELATIVES; k++)
+    const char *paths[] = {dc->pupils_path, dc->staff_path, dc->relatives_path, dc->contacts_path};
+    const struct sg_dir_columns *cols[] = {&dc->pupils, &dc->staff, &dc->relatives, &dc->contacts};
+    for (int k = KIND_PUPILS; k <= KIND_CONTACTS; k++)
         if (paths[k] && *paths[k])
             read_csv(cfg, d, dc, (enum csv_kind)k, paths[k], cols[k], schools);
+    /* Contacts are contacts of pupils: without the pupils every row would
+     * be a warning, and every pupil-data rule blind. */
+    if (dc->contacts_path && *dc->contacts_path && !(dc->pupils_path && *dc->pupils_path))
+        sg_cfg_error_at(cfg, dc->at_line[KIND_CONTACTS], dc->at_col[KIND_CONTACTS],
+                        "directory: contacts: needs directory: pupils: (the pupils they are contacts of)");
     if (schools)
         g_hash_table_destroy(schools);
     return d;
@@ -388,6 +531,9 @@ void sg_directory_free(struct sg_directory *d)
     g_hash_table_destroy(d->school_addr);
     g_hash_table_destroy(d->personal_addr);
     g_hash_table_destroy(d->relatives);
+    g_hash_table_destroy(d->by_upn);
+    g_hash_table_destroy(d->contacts);
+    g_ptr_array_free(d->pupils, TRUE);
     g_ptr_array_free(d->people, TRUE);
     sg_strv_free(d->files);
     free(d);
@@ -433,4 +579,38 @@ size_t sg_directory_relatives(const struct sg_directory *d)
 char *const *sg_directory_files(const struct sg_directory *d)
 {
     return d ? d->files : NULL;
+}
+
+const struct sg_person *sg_directory_pupil(const struct sg_directory *d, size_t i)
+{
+    return d && i < d->pupils->len ? d->pupils->pdata[i] : NULL;
+}
+
+const struct sg_person *sg_directory_by_upn(const struct sg_directory *d, const char *upn)
+{
+    if (!d || !upn || !*upn)
+        return NULL;
+    char *key = g_ascii_strup(upn, -1);
+    const struct sg_person *p = g_hash_table_lookup(d->by_upn, key);
+    g_free(key);
+    return p;
+}
+
+const struct sg_contact *const *sg_directory_contacts(const struct sg_directory *d, const char *addr, size_t *n)
+{
+    *n = 0;
+    if (!d || !addr)
+        return NULL;
+    char *key = sg_addr_normalise(addr);
+    GPtrArray *list = key ? g_hash_table_lookup(d->contacts, key) : NULL;
+    free(key);
+    if (!list || !list->len)
+        return NULL;
+    *n = list->len;
+    return (const struct sg_contact *const *)list->pdata;
+}
+
+size_t sg_directory_contact_rows(const struct sg_directory *d)
+{
+    return d ? d->ncontacts : 0;
 }

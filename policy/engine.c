@@ -1,6 +1,7 @@
 /*
- * engine.c - the rule loop: classify recipients, normalise the text once,
- * scan every phrase once, then ask each rule's conditions in order.
+ * engine.c - the rule loop: classify recipients, build the scanned text
+ * once (segment.c), scan every phrase once, then ask each rule's
+ * conditions in order.
  *
  * A rule hits when every condition finds something for at least one
  * recipient in its scope; the hit names those recipients.
@@ -9,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
+#include "sg_schema.h"
+#include "sg_segment.h"
 #include "sg_text.h"
 
 void sg_engine_event_id(char *out, size_t outlen)
@@ -28,32 +32,19 @@ void sg_engine_event_id(char *out, size_t outlen)
     snprintf(out, outlen, "sg-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 }
 
-/* Subject and every text part, normalised, one block a line. */
-static bool build_text(const struct sg_message *msg, size_t cap, struct sg_buf *out, unsigned *limits)
+/* Patterns seen outside reply history: matches and segments are both in
+ * text order, so one walk over each. */
+static unsigned char *own_hits(const struct sg_scantext *st, const struct sg_match *m, size_t n, unsigned npat)
 {
-    if (!sg_text_normalise(msg->subject, strlen(msg->subject), out))
-        return false;
-    sg_buf_append(out, "\n", 1);
-    for (size_t i = 0; i < msg->nparts; i++) {
-        size_t len = msg->parts[i].len;
-        if (out->len + len > cap) {
-            *limits |= SG_LIMIT_TEXT;
-            len = cap > out->len ? cap - out->len : 0;
-        }
-        if (!sg_text_normalise(msg->parts[i].text, len, out))
-            return false;
-        sg_buf_append(out, "\n", 1);
-        if (*limits & SG_LIMIT_TEXT)
-            break;
+    unsigned char *own = sg_xcalloc(npat ? npat : 1, 1);
+    size_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (s + 1 < st->nsegs && st->segs[s + 1].off <= m[i].start)
+            s++;
+        if (!st->nsegs || !st->segs[s].quoted)
+            own[m[i].id] = 1;
     }
-    for (size_t i = 0; i < msg->natts; i++) {
-        if (msg->atts[i].filename) {
-            if (!sg_text_normalise(msg->atts[i].filename, strlen(msg->atts[i].filename), out))
-                return false;
-            sg_buf_append(out, "\n", 1);
-        }
-    }
-    return true;
+    return own;
 }
 
 static bool any_on(const bool *v, size_t n)
@@ -63,6 +54,10 @@ static bool any_on(const bool *v, size_t n)
             return true;
     return false;
 }
+
+/* Occurrences kept for proximity rules; a text with more (a hostile one)
+ * is a limit hit rather than a partial answer. */
+#define SG_ENGINE_MAX_MATCHES ((size_t)1 << 20)
 
 bool sg_engine_outbound(const struct sg_policy *p, const struct sg_envelope *env)
 {
@@ -107,8 +102,66 @@ static const struct sg_person *find_sender(const struct sg_policy *p, const stru
     return who && !who->is_pupil ? who : NULL;
 }
 
+/* Who is sending, for except_senders: the SMTP AUTH login (qualified with
+ * the first staff domain when bare), else the envelope sender. The From
+ * header is not asked: anyone can write it. */
+static bool sender_excepted(const struct sg_rule *r, const struct sg_scan *scan)
+{
+    if (!r->except_senders || !r->except_senders[0])
+        return false;
+    const struct sg_envelope *env = scan->env;
+    if (env->auth_login && *env->auth_login) {
+        if (strchr(env->auth_login, '@'))
+            return sg_address_in_list(r->except_senders, env->auth_login);
+        char *const *dom = scan->policy->school.staff_domains;
+        if (!dom || !dom[0])
+            return false;
+        char addr[512];
+        snprintf(addr, sizeof(addr), "%s@%s", env->auth_login, dom[0]);
+        return sg_address_in_list(r->except_senders, addr);
+    }
+    return sg_address_in_list(r->except_senders, env->mail_from);
+}
+
+static bool rule_reads_content(const struct sg_rule *r)
+{
+    for (size_t c = 0; c < r->nconds; c++)
+        if (r->conds[c].det->needs_text)
+            return true;
+    return false;
+}
+
+/* The sender's school's safeguarding team: the schools: entry of the
+ * member of staff's School, else the school: one. */
+static char *const *team_of(const struct sg_policy *p, const struct sg_person *sender)
+{
+    if (sender && sender->school && *sender->school)
+        for (size_t i = 0; i < p->nunits; i++)
+            if (p->units[i].id && !strcasecmp(p->units[i].id, sender->school) && p->units[i].safeguarding_team &&
+                p->units[i].safeguarding_team[0])
+                return p->units[i].safeguarding_team;
+    return p->school.safeguarding_team;
+}
+
+/* A report that does not arrive is the worst outcome: mail to nobody but
+ * the safeguarding team is never held for what it says. */
+static bool only_to_team(const struct sg_policy *p, const struct sg_envelope *env, const struct sg_person *sender)
+{
+    char *const *team = team_of(p, sender);
+    if (!team || !team[0] || !env->rcpts || !env->rcpts[0])
+        return false;
+    for (size_t i = 0; env->rcpts[i]; i++)
+        if (!sg_address_in_list(team, env->rcpts[i]))
+            return false;
+    return true;
+}
+
 static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struct sg_verdict *v)
 {
+    if (sender_excepted(r, scan))
+        return;
+    if (scan->to_safeguarding_team && rule_reads_content(r))
+        return;
     size_t n = scan->nrcpt;
     bool *on = sg_xcalloc(n ? n : 1, sizeof(bool));
     for (size_t i = 0; i < n; i++) {
@@ -184,9 +237,12 @@ static void settle_by_removal(struct sg_verdict *v)
 void sg_engine_settle(const struct sg_policy *p, struct sg_verdict *v)
 {
     /* A limit means part of the message went unread: never let that pass
-     * as a clean accept. */
-    if (v->limits_hit && p->limits.on_limit > v->action)
+     * as a clean accept. A password-protected attachment has its own
+     * answer: nobody can read it, which is not the same as a budget. */
+    if ((v->limits_hit & ~SG_LIMIT_ENCRYPTED) && p->limits.on_limit > v->action)
         v->action = p->limits.on_limit;
+    if ((v->limits_hit & SG_LIMIT_ENCRYPTED) && p->limits.on_encrypted > v->action)
+        v->action = p->limits.on_encrypted;
     if (v->error)
         v->action = p->actions.on_internal_error;
 }
@@ -210,26 +266,37 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         rclass[i] = sg_policy_classify_person(p, env->rcpts[i], &rcpt_person[i]);
     }
 
-    struct sg_buf text = {0};
-    unsigned char *hits = NULL;
+    struct sg_scantext st = {0};
+    unsigned char *hits = NULL, *own = NULL;
+    struct sg_match *matches = NULL;
+    size_t nmatches = 0;
     unsigned npat = sg_matcher_count(p->matcher);
     if (p->needs_text) {
-        if (!build_text(msg, p->limits.msg.max_text_bytes, &text, &v->limits_hit)) {
+        if (!sg_scantext_build(p, msg, &st)) {
             sg_verdict_fail(v, "text normalisation failed");
             goto out;
         }
+        v->limits_hit |= st.limits;
         hits = sg_xcalloc(npat ? npat : 1, 1);
-        if (!sg_matcher_scan(p->matcher, text.data, text.len, hits)) {
+        bool capped = false;
+        if (!sg_matcher_scan_all(p->matcher, st.text.data, st.text.len, hits, &matches, &nmatches,
+                                 SG_ENGINE_MAX_MATCHES, &capped)) {
             sg_verdict_fail(v, "phrase scan failed");
             goto out;
         }
+        if (capped)
+            v->limits_hit |= SG_LIMIT_TEXT;
+        own = own_hits(&st, matches, nmatches, npat);
     }
     struct sg_scan scan = {
         .policy = p, .env = env, .msg = msg,
-        .text = text.data ? text.data : "", .text_len = text.len,
-        .pattern_hits = hits, .rclass = rclass, .nrcpt = n,
+        .text = st.text.data ? st.text.data : "", .text_len = st.text.len,
+        .pattern_hits = hits, .own_hits = own, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
+        .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
     };
+    scan.to_safeguarding_team = only_to_team(p, env, scan.sender);
+    v->safeguarding_report = scan.to_safeguarding_team;
     sg_rx_limit_take();
     for (size_t i = 0; i < p->nrules && !v->error; i++)
         eval_rule(&p->rules[i], &scan, v);
@@ -241,7 +308,9 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
 out:
     sg_engine_settle(p, v);
     free(hits);
+    free(own);
+    free(matches);
     free(rclass);
     free(rcpt_person);
-    sg_buf_free(&text);
+    sg_scantext_free(&st);
 }

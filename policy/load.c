@@ -170,6 +170,11 @@ const struct sg_cfg_key sg_schema_school[] = {
     {.key = "landlines", .type = SG_CFG_CUSTOM, .offset = SCHOOL(landlines), .custom = parse_phone_list,
      .def = "[]", .shape = "list of phone numbers",
      .doc = "The school's own phone numbers (switchboard, school mobiles): never personal contact details."},
+    {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = SCHOOL(safeguarding_team),
+     .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
+     .doc = "The Designated Safeguarding Lead and deputies. Mail whose recipients are all in the sender's "
+            "school's team (this list, or the `schools:` entry's) is a report and is never held for its "
+            "content, even when it quotes abuse or names a blocked site (seed 001 6: notify the DSL)."},
     {.key = "official_social", .type = SG_CFG_CUSTOM, .offset = SCHOOL(official_social), .custom = parse_url_list,
      .def = "[]", .shape = "list of host/path",
      .doc = "The school's own social media accounts, e.g. `twitter.com/northfieldacad`: links to them (and "
@@ -213,8 +218,9 @@ const struct sg_cfg_key sg_schema_limits[] = {
      .doc = "Most MIME parts walked."},
     {.key = "max_text", .type = SG_CFG_SIZE, .offset = MSGLIM(max_text_bytes), .def = "8M", .min = 1024,
      .max = (size_t)1 << 30, .doc = "Most decoded text scanned."},
-    {.key = "attachment_keep", .type = SG_CFG_SIZE, .offset = MSGLIM(max_attachment_keep), .def = "4M", .min = 0,
-     .max = (size_t)1 << 30, .doc = "Decoded bytes of each attachment kept for attachment rules."},
+    {.key = "attachment_keep", .type = SG_CFG_SIZE, .offset = MSGLIM(max_attachment_keep), .def = "25M", .min = 0,
+     .max = (size_t)1 << 30, .doc = "Decoded bytes of each attachment kept for attachment rules and text extraction; a larger "
+     "attachment is a limit hit (`attachment`) when a rule reads it."},
     {.key = "on_limit", .type = SG_CFG_ACTION, .offset = LIM(on_limit), .def = "quarantine",
      .doc = "Action when a limit stopped screening short. `accept` gives a warning: mail hitting a limit "
             "passes unscreened."},
@@ -223,6 +229,26 @@ const struct sg_cfg_key sg_schema_limits[] = {
      "start); running out is a limit hit."},
     {.key = "eval_timeout", .type = SG_CFG_SIZE, .offset = LIM(eval_seconds), .def = "30", .min = 1, .max = 3600,
      .doc = "Seconds one message's evaluation may take in a worker; running out is a limit hit."},
+    {.key = "extract_attachments", .type = SG_CFG_BOOL, .offset = LIM(extract), .def = "true",
+     .doc = "Content rules also read the text of attachments (Office, OpenDocument, PDF, CSV, text, zip), "
+            "in the evaluation worker."},
+    {.key = "extract_text", .type = SG_CFG_SIZE, .offset = LIM(extract_text), .def = "2M", .min = 1024,
+     .max = (size_t)1 << 30, .doc = "Most text taken from one attachment; more is a limit hit (`extract`)."},
+    {.key = "extract_input", .type = SG_CFG_SIZE, .offset = LIM(extract_input), .def = "64M", .min = 1024,
+     .max = (size_t)1 << 34, .doc = "Most bytes decompressed from one attachment's containers (zip, OOXML, "
+     "PDF streams); more is a limit hit (`extract`)."},
+    {.key = "extract_entries", .type = SG_CFG_SIZE, .offset = LIM(extract_entries), .def = "2000", .min = 1,
+     .max = 1000000, .doc = "Most archive entries, document parts or PDF pages read from one attachment."},
+    {.key = "extract_depth", .type = SG_CFG_SIZE, .offset = LIM(extract_depth), .def = "3", .min = 1, .max = 16,
+     .doc = "Archives opened inside archives (1 = the attachment only); deeper is a limit hit."},
+    {.key = "extract_ratio", .type = SG_CFG_SIZE, .offset = LIM(extract_ratio), .def = "200", .min = 2,
+     .max = 100000, .doc = "Largest decompressed-to-compressed ratio of an archive entry (a zip bomb is far "
+     "above); more is a limit hit."},
+    {.key = "extract_timeout", .type = SG_CFG_SIZE, .offset = LIM(extract_seconds), .def = "10", .min = 1,
+     .max = 3600, .doc = "Seconds the text of one attachment may take; more is a limit hit."},
+    {.key = "on_encrypted", .type = SG_CFG_ACTION, .offset = LIM(on_encrypted), .def = "quarantine",
+     .doc = "Action for a password-protected zip, PDF or Office file, which nobody can screen. Logged as "
+            "`limits=encrypted`."},
     {.key = NULL},
 };
 
@@ -458,10 +484,12 @@ void sg_policy_unref(struct sg_policy *p)
     sg_hours_free(&p->school.hours);
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
+    sg_strv_free(p->school.safeguarding_team);
     for (size_t i = 0; i < p->nunits; i++) {
         free(p->units[i].id);
         free(p->units[i].name);
         sg_hours_free(&p->units[i].hours);
+        sg_strv_free(p->units[i].safeguarding_team);
     }
     free(p->units);
     free(p->outbound.nets);

@@ -26,6 +26,9 @@ const struct sg_cfg_key sg_schema_unit[] = {
     {.key = "contact_hours", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, hours),
      .custom = parse_hours_field, .shape = "mapping", .sub = sg_schema_hours,
      .doc = "This school's contact window; its pupils get it instead of the `school:` one."},
+    {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, safeguarding_team),
+     .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
+     .doc = "This school's DSL and deputies: mail from its staff to them alone is a report (see `school:`)."},
     {.key = NULL},
 };
 
@@ -65,10 +68,12 @@ void sg_load_schools(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
 }
 
 /* Which column keys each file has. */
-static const unsigned kind_cols[] = {
-    1u << SG_COL_NAME | 1u << SG_COL_EMAIL | 1u << SG_COL_PERSONAL | 1u << SG_COL_UPN | 1u << SG_COL_YEAR | 1u << SG_COL_SCHOOL,
-    1u << SG_COL_NAME | 1u << SG_COL_EMAIL | 1u << SG_COL_PERSONAL | 1u << SG_COL_SCHOOL,
-    1u << SG_COL_STAFF | 1u << SG_COL_PUPIL | 1u << SG_COL_RELATION,
+static const unsigned kind_cols[SG_DIR_NFILES] = {
+    [SG_DIR_PUPILS] = 1u << SG_COL_NAME | 1u << SG_COL_EMAIL | 1u << SG_COL_PERSONAL | 1u << SG_COL_UPN |
+                      1u << SG_COL_YEAR | 1u << SG_COL_SCHOOL | 1u << SG_COL_PREFERRED | 1u << SG_COL_MIDDLE,
+    [SG_DIR_STAFF] = 1u << SG_COL_NAME | 1u << SG_COL_EMAIL | 1u << SG_COL_PERSONAL | 1u << SG_COL_SCHOOL,
+    [SG_DIR_RELATIVES] = 1u << SG_COL_STAFF | 1u << SG_COL_PUPIL | 1u << SG_COL_RELATION,
+    [SG_DIR_CONTACTS] = 1u << SG_COL_PUPIL | 1u << SG_COL_CONTACT | 1u << SG_COL_RELATION | 1u << SG_COL_RESPONSIBILITY,
 };
 
 #define COL(f) offsetof(struct sg_dir_columns, f)
@@ -85,9 +90,18 @@ const struct sg_cfg_key sg_schema_column_keys[] = {
     [SG_COL_STAFF] = {.key = "staff", .type = SG_CFG_STR, .offset = COL(staff),
                       .doc = "relatives: the member of staff's school address (needed)."},
     [SG_COL_PUPIL] = {.key = "pupil", .type = SG_CFG_STR, .offset = COL(pupil),
-                      .doc = "relatives: the pupil's school address (needed)."},
+                      .doc = "relatives, contacts: the pupil's school address (needed)."},
     [SG_COL_RELATION] = {.key = "relation", .type = SG_CFG_STR, .offset = COL(relation),
-                         .doc = "relatives: parent, sibling, ..."},
+                         .doc = "relatives, contacts: parent, sibling, mother, carer, ..."},
+    [SG_COL_PREFERRED] = {.key = "preferred_name", .type = SG_CFG_STR, .offset = COL(preferred_name),
+                          .doc = "pupils: the forename the pupil goes by (\"Millie\" for Amelia), found like the forename."},
+    [SG_COL_MIDDLE] = {.key = "middle_names", .type = SG_CFG_STR, .offset = COL(middle_names),
+                       .doc = "pupils: middle names, separated by spaces, found in \"forename middle surname\"."},
+    [SG_COL_CONTACT] = {.key = "contact", .type = SG_CFG_STR, .offset = COL(contact),
+                        .doc = "contacts: the contact's own email address (needed)."},
+    [SG_COL_RESPONSIBILITY] = {.key = "responsibility", .type = SG_CFG_STR, .offset = COL(responsibility),
+                               .doc = "contacts: Parental Responsibility, `yes` or `no` (`y`/`n`, `true`/`false`, "
+                                      "`1`/`0`); empty reads as yes, anything else as no with a warning."},
     [SG_COL_COUNT] = {.key = NULL},
 };
 
@@ -136,18 +150,25 @@ static void parse_file_columns(struct sg_cfg *cfg, yaml_node_t *node, void *fiel
 static void parse_pupil_columns(struct sg_cfg *cfg, yaml_node_t *node, void *field) { parse_file_columns(cfg, node, field, 0, "pupils"); }
 static void parse_staff_columns(struct sg_cfg *cfg, yaml_node_t *node, void *field) { parse_file_columns(cfg, node, field, 1, "staff"); }
 static void parse_relative_columns(struct sg_cfg *cfg, yaml_node_t *node, void *field) { parse_file_columns(cfg, node, field, 2, "relatives"); }
+static void parse_contact_columns(struct sg_cfg *cfg, yaml_node_t *node, void *field) { parse_file_columns(cfg, node, field, 3, "contacts"); }
 
 #define DIRCFG(f) offsetof(struct sg_directory_cfg, f)
 const struct sg_cfg_key sg_schema_columns[] = {
     {.key = "pupils", .type = SG_CFG_CUSTOM, .offset = DIRCFG(pupils), .custom = parse_pupil_columns, .shape = "mapping",
      .sub = sg_schema_column_keys,
-     .doc = "Default `{name: [Forename, Surname], email: Email, personal_emails: Personal Emails, upn: UPN, year: Year, school: School}`."},
+     .doc = "Default `{name: [Forename, Surname], email: Email, personal_emails: Personal Emails, upn: UPN, year: Year, "
+            "school: School, preferred_name: Preferred Forename, middle_names: Middle Names}`; the last two may be "
+            "missing from the file unless mapped here."},
     {.key = "staff", .type = SG_CFG_CUSTOM, .offset = DIRCFG(staff), .custom = parse_staff_columns, .shape = "mapping",
      .sub = sg_schema_column_keys,
      .doc = "Default `{name: Name, email: Email, personal_emails: Personal Emails, school: School}`."},
     {.key = "relatives", .type = SG_CFG_CUSTOM, .offset = DIRCFG(relatives), .custom = parse_relative_columns,
      .shape = "mapping", .sub = sg_schema_column_keys,
      .doc = "Default `{staff: Staff Email, pupil: Pupil Email, relation: Relation}`."},
+    {.key = "contacts", .type = SG_CFG_CUSTOM, .offset = DIRCFG(contacts), .custom = parse_contact_columns,
+     .shape = "mapping", .sub = sg_schema_column_keys,
+     .doc = "Default `{pupil: Pupil Email, contact: Contact Email, relation: Relation, responsibility: Parental "
+            "Responsibility}`."},
     {.key = NULL},
 };
 
@@ -179,6 +200,10 @@ const struct sg_cfg_key sg_schema_directory[] = {
      .doc = "CSV of staff, one a row."},
     {.key = "relatives", .type = SG_CFG_STR, .offset = DIRCFG(relatives_path), .shape = "path",
      .doc = "CSV of (member of staff, pupil) pairs who are family: the family exemption."},
+    {.key = "contacts", .type = SG_CFG_STR, .offset = DIRCFG(contacts_path), .shape = "path",
+     .doc = "CSV of pupils' contacts (parents, carers) with their own addresses, one (pupil, contact) pair a row: "
+            "who may hear about which pupil (`misdirected_pupil_data`, `pupil_names: except_own_contacts`). A row "
+            "whose pupil is not in `pupils` is a warning and skipped. Needs `pupils`."},
     {.key = "columns", .type = SG_CFG_CUSTOM, .offset = 0, .custom = parse_columns, .shape = "mapping",
      .sub = sg_schema_columns, .doc = "Column names per file, for exports that name them differently."},
     {.key = "max_shrink", .type = SG_CFG_CUSTOM, .offset = DIRCFG(max_shrink), .custom = parse_percent, .def = "50%",
@@ -202,6 +227,12 @@ static void set_default_columns(struct sg_directory_cfg *d)
     d->relatives.staff = sg_xstrdup("Staff Email");
     d->relatives.pupil = sg_xstrdup("Pupil Email");
     d->relatives.relation = sg_xstrdup("Relation");
+    d->pupils.preferred_name = sg_xstrdup("Preferred Forename");
+    d->pupils.middle_names = sg_xstrdup("Middle Names");
+    d->contacts.pupil = sg_xstrdup("Pupil Email");
+    d->contacts.contact = sg_xstrdup("Contact Email");
+    d->contacts.relation = sg_xstrdup("Relation");
+    d->contacts.responsibility = sg_xstrdup("Parental Responsibility");
     d->max_shrink = 50;
 }
 
@@ -210,12 +241,14 @@ static void check_shrink(struct sg_cfg *cfg, yaml_node_t **nodes, const struct s
     const struct sg_directory *old = cfg->prev ? cfg->prev->directory : NULL;
     if (!old || !p->directory)
         return;
-    const char *keys[] = {"pupils", "staff", "relatives"};
-    const char *paths[] = {p->dircfg.pupils_path, p->dircfg.staff_path, p->dircfg.relatives_path};
-    size_t was[] = {sg_directory_count(old, true), sg_directory_count(old, false), sg_directory_relatives(old)};
+    const char *keys[] = {"pupils", "staff", "relatives", "contacts"};
+    const char *paths[] = {p->dircfg.pupils_path, p->dircfg.staff_path, p->dircfg.relatives_path,
+                           p->dircfg.contacts_path};
+    size_t was[] = {sg_directory_count(old, true), sg_directory_count(old, false), sg_directory_relatives(old),
+                    sg_directory_contact_rows(old)};
     size_t now[] = {sg_directory_count(p->directory, true), sg_directory_count(p->directory, false),
-                    sg_directory_relatives(p->directory)};
-    for (size_t i = 0; i < 3; i++) {
+                    sg_directory_relatives(p->directory), sg_directory_contact_rows(p->directory)};
+    for (size_t i = 0; i < SG_DIR_NFILES; i++) {
         if (!was[i] || !paths[i] || !*paths[i])
             continue;
         /* now < was * (100 - max_shrink) / 100, without rounding it away */
@@ -236,8 +269,8 @@ void sg_load_directory(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *
         return;
     yaml_node_t *nodes[SG_CFG_MAX_KEYS] = {0};
     sg_cfg_apply_table_nodes(cfg, node, sg_schema_directory, d, "directory", nodes);
-    const char *keys[] = {"pupils", "staff", "relatives"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *keys[] = {"pupils", "staff", "relatives", "contacts"};
+    for (size_t i = 0; i < SG_DIR_NFILES; i++) {
         yaml_node_t *at = nodes[sg_cfg_row(sg_schema_directory, keys[i])];
         d->at_line[i] = at ? (unsigned)at->start_mark.line + 1 : 1;
         d->at_col[i] = at ? (unsigned)at->start_mark.column + 1 : 1;
@@ -251,11 +284,12 @@ void sg_load_directory(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *
 
 void sg_load_directory_free(struct sg_policy *p)
 {
-    struct sg_dir_columns *cols[] = {&p->dircfg.pupils, &p->dircfg.staff, &p->dircfg.relatives};
-    for (size_t i = 0; i < 3; i++)
+    struct sg_dir_columns *cols[] = {&p->dircfg.pupils, &p->dircfg.staff, &p->dircfg.relatives, &p->dircfg.contacts};
+    for (size_t i = 0; i < SG_DIR_NFILES; i++)
         sg_cfg_free_table(sg_schema_column_keys, cols[i]);
     free(p->dircfg.pupils_path);
     free(p->dircfg.staff_path);
     free(p->dircfg.relatives_path);
+    free(p->dircfg.contacts_path);
     sg_directory_free(p->directory);
 }

@@ -164,11 +164,49 @@ const struct sg_cfg_key sg_schema_rule[] = {
      .doc = "The policy clause the rule enforces: shown to staff in the bounce."},
     {.key = "explain", .type = SG_CFG_STR, .offset = RULE(explain),
      .doc = "One plain sentence for staff: what to do instead."},
+    {.key = "except_senders", .type = SG_CFG_CUSTOM, .offset = RULE(except_senders), .custom = sg_load_parse_addresses,
+     .def = "[]", .shape = "list of addresses or @domains",
+     .doc = "Authorised voices: mail from these senders (SMTP AUTH login, else envelope sender) is not held by "
+            "this rule. For the head, the communications office and HR on press and reference rules "
+            "(seed 000 2.2 and 5.2: \"without the express authority of the Principal\")."},
     {.key = "family_exempt", .type = SG_CFG_BOOL, .offset = RULE(family_exempt), .shape = "true or false",
      .doc = "A pupil listed in `relatives` with the sender is exempt from the rule (for that pupil only). Default "
             "true for `pupil-contact`, `contact-details`, `social-media` and `out-of-hours`, false otherwise."},
     {.key = NULL},
 };
+
+void sg_load_parse_addresses(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    char ***out = field;
+    yaml_node_t **nodes;
+    char **items = sg_cfg_strlist(cfg, node, "addresses", &nodes);
+    sg_strv_free(*out);
+    *out = sg_xcalloc(1, sizeof(char *));
+    for (size_t i = 0; items[i]; i++) {
+        const char *at = strchr(items[i], '@');
+        if (!at || !at[1] || strchr(at + 1, '@') || strchr(items[i], ' ')) {
+            sg_cfg_error(cfg, nodes[i], "\"%s\" is not a mail address or @domain", items[i]);
+            continue;
+        }
+        char *low = g_ascii_strdown(items[i], -1);
+        *out = sg_strv_push(*out, low);
+        g_free(low);
+    }
+    sg_strv_free(items);
+    free(nodes);
+}
+
+bool sg_address_in_list(char *const *list, const char *addr)
+{
+    if (!list || !addr)
+        return false;
+    const char *at = strrchr(addr, '@');
+    for (size_t i = 0; list[i]; i++) {
+        if (list[i][0] == '@' ? at && !g_ascii_strcasecmp(at, list[i]) : !g_ascii_strcasecmp(addr, list[i]))
+            return true;
+    }
+    return false;
+}
 
 static bool has(uint64_t seen, const char *key)
 {
@@ -267,6 +305,9 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
                 sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s could not be prepared", r->id, d->key);
         }
     }
+    /* Content rules read attachments' text too, which needs their bytes. */
+    if (p->needs_text && p->limits.extract)
+        p->limits.msg.decode_attachments = true;
     char err[512];
     if (!sg_matcher_compile(p->matcher, err, sizeof(err)))
         sg_cfg_error_at(cfg, first_line, 1, "the rules' phrases could not be compiled: %s", err);
@@ -282,6 +323,7 @@ void sg_load_rules_free(struct sg_policy *p)
         free(r->id);
         free(r->cite);
         free(r->explain);
+        sg_strv_free(r->except_senders);
     }
     free(p->rules);
     sg_matcher_free(p->matcher);

@@ -7,6 +7,8 @@
  * frees its own.
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +25,7 @@ struct sg_matcher {
     char **exprs;
     unsigned *expr_id;
     unsigned *expr_len;          /* bytes the literal spans in the text */
-    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after */
+    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after, 4 = a regex */
     unsigned nexprs, expr_cap;
     hs_database_t *db;
     hs_scratch_t *proto;
@@ -45,6 +47,19 @@ static bool is_word_byte(unsigned char c)
     return isalnum(c) || c == '_' || c >= 0x80;
 }
 
+/* Grows the expression arrays by one slot; returns its index. */
+static unsigned expr_slot(struct sg_matcher *m)
+{
+    if (m->nexprs == m->expr_cap) {
+        m->expr_cap = m->expr_cap ? m->expr_cap * 2 : 64;
+        m->exprs = sg_xrealloc(m->exprs, m->expr_cap * sizeof(*m->exprs));
+        m->expr_id = sg_xrealloc(m->expr_id, m->expr_cap * sizeof(*m->expr_id));
+        m->expr_len = sg_xrealloc(m->expr_len, m->expr_cap * sizeof(*m->expr_len));
+        m->expr_edges = sg_xrealloc(m->expr_edges, m->expr_cap * sizeof(*m->expr_edges));
+    }
+    return m->nexprs++;
+}
+
 /* Phrases are plain literals for Hyperscan, which compiles tens of
  * thousands of literals in about a second; with \b and [ -]? in every
  * expression ten thousand phrases took a minute. Word edges are checked
@@ -57,13 +72,6 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     size_t n = strlen(lit);
     if (!n)
         return;
-    if (m->nexprs == m->expr_cap) {
-        m->expr_cap = m->expr_cap ? m->expr_cap * 2 : 64;
-        m->exprs = sg_xrealloc(m->exprs, m->expr_cap * sizeof(*m->exprs));
-        m->expr_id = sg_xrealloc(m->expr_id, m->expr_cap * sizeof(*m->expr_id));
-        m->expr_len = sg_xrealloc(m->expr_len, m->expr_cap * sizeof(*m->expr_len));
-        m->expr_edges = sg_xrealloc(m->expr_edges, m->expr_cap * sizeof(*m->expr_edges));
-    }
     struct sg_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)lit[i];
@@ -72,12 +80,83 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
         else
             sg_buf_printf(&b, "\\x%02x", c);
     }
-    m->exprs[m->nexprs] = sg_buf_steal(&b);
-    m->expr_id[m->nexprs] = id;
-    m->expr_len[m->nexprs] = (unsigned)n;
-    m->expr_edges[m->nexprs] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
-                                               (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
-    m->nexprs++;
+    unsigned e = expr_slot(m);
+    m->exprs[e] = sg_buf_steal(&b);
+    m->expr_id[e] = id;
+    m->expr_len[e] = (unsigned)n;
+    m->expr_edges[e] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
+                                       (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
+}
+
+static bool is_ascii_letter(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The copy that is scanned, and every phrase, read "-" as a space and a
+ * digit or symbol standing between two letters as the letter it mimics
+ * ("sh1t", "b@stard", "a$$"): 1:1 in bytes, so offsets stay those of the
+ * text. A symbol run is read whole ("a$$" has "$" next to "$"): the
+ * letters on either side of the run decide. */
+static void fold_lookalikes(const char *in, size_t len, char *out)
+{
+    static const char from[] = "013457@$!", to[] = "oieastasi";
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        out[i] = c == '-' ? ' ' : c;
+        const char *f = c ? strchr(from, c) : NULL;
+        if (!f)
+            continue;
+        size_t a = i, b = i;
+        while (a > 0 && in[a - 1] && strchr(from, in[a - 1]))
+            a--;
+        while (b + 1 < len && in[b + 1] && strchr(from, in[b + 1]))
+            b++;
+        bool letter_before = a > 0 && is_ascii_letter((unsigned char)in[a - 1]);
+        bool letter_after = b + 1 < len && is_ascii_letter((unsigned char)in[b + 1]);
+        /* "a$$" ends a word: a trailing run counts after a letter. */
+        bool trailing = letter_before && (b + 1 >= len || !is_word_byte((unsigned char)in[b + 1])) && (c == '$' || c == '@');
+        if ((letter_before && letter_after) || trailing)
+            out[i] = to[f - from];
+    }
+}
+
+/* No HS_FLAG_UCP: Hyperscan has no \b in UCP mode, and the lists need \b
+ * more than Unicode classes (\w is ASCII here; the text is case-folded). */
+#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST)
+
+unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
+{
+    struct sg_buf key = {0};
+    sg_buf_printf(&key, "re:%s", pattern);
+    gpointer known = g_hash_table_lookup(m->index, key.data);
+    if (known) {
+        sg_buf_free(&key);
+        return GPOINTER_TO_UINT(known) - 1;
+    }
+    /* Hyperscan reads most of pcre2's syntax but not all (back-references,
+     * look-behind of varying length): ask before taking it in. */
+    hs_database_t *db = NULL;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile(pattern, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        sg_buf_free(&key);
+        return UINT_MAX;
+    }
+    hs_free_database(db);
+    if (m->count == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
+    }
+    unsigned id = m->count++;
+    m->phrases[id] = sg_xstrdup(key.data);
+    unsigned e = expr_slot(m);
+    m->exprs[e] = sg_xstrdup(pattern);
+    m->expr_id[e] = id;
+    m->expr_len[e] = 0;
+    m->expr_edges[e] = 4;
+    g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
+    return id;
 }
 
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
@@ -89,12 +168,10 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
         norm.data[--norm.len] = '\0';
     size_t lead = norm.data ? strspn(norm.data, " ") : 0;
     char *lit = sg_xstrdup(norm.data ? norm.data + lead : "");
+    fold_lookalikes(lit, strlen(lit), lit);
     bool separated = false;
-    for (char *c = lit; *c; c++) {
-        if (*c == '-')
-            *c = ' ';
+    for (char *c = lit; *c; c++)
         separated |= *c == ' ';
-    }
     gpointer known = g_hash_table_lookup(m->index, lit);
     if (known) {
         free(lit);
@@ -130,8 +207,11 @@ bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
     unsigned *ids = sg_xcalloc(m->nexprs, sizeof(*ids));
     /* Expression index as the id: the callback needs its length and edges.
      * No caseless flag: the text and the phrases are both case-folded. */
-    for (unsigned i = 0; i < m->nexprs; i++)
+    for (unsigned i = 0; i < m->nexprs; i++) {
         ids[i] = i;
+        if (m->expr_edges[i] & 4)
+            flags[i] = REGEX_FLAGS;
+    }
     hs_compile_error_t *cerr = NULL;
     hs_error_t rc = hs_compile_multi((const char *const *)m->exprs, flags, ids, m->nexprs,
                                      HS_MODE_BLOCK, NULL, &m->db, &cerr);
@@ -193,8 +273,30 @@ struct scan_ctx {
     const struct sg_matcher *m;
     const char *text;            /* the chunk being scanned */
     size_t len;
+    size_t base;                 /* the chunk's offset in the whole text */
     unsigned char *hits;
+    /* Occurrences, when asked for. */
+    struct sg_match *v;
+    size_t n, cap, max;
+    bool capped;
+    const uint32_t *map;         /* spelt-out copy: its offsets -> the text's */
+    const unsigned char *joined; /* spelt-out copy: 1 where letters were joined */
 };
+
+static void record(struct scan_ctx *ctx, unsigned id, size_t start, size_t end)
+{
+    if (ctx->n == ctx->max) {
+        ctx->capped = true;
+        return;
+    }
+    if (ctx->n == ctx->cap) {
+        ctx->cap = ctx->cap ? ctx->cap * 2 : 64;
+        if (ctx->cap > ctx->max)
+            ctx->cap = ctx->max;
+        ctx->v = sg_xrealloc(ctx->v, ctx->cap * sizeof(*ctx->v));
+    }
+    ctx->v[ctx->n++] = (struct sg_match){id, start, end};
+}
 
 static int on_match(unsigned int expr, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ctx_)
@@ -206,39 +308,174 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
     unsigned n = m->expr_len[expr];
     if (to < n)
         return 0;
-    size_t start = (size_t)to - n;
+    size_t start = m->expr_edges[expr] & 4 ? (size_t)from : (size_t)to - n;
     if ((m->expr_edges[expr] & 1) && start > 0 && is_word_byte((unsigned char)ctx->text[start - 1]))
         return 0;
     if ((m->expr_edges[expr] & 2) && to < ctx->len && is_word_byte((unsigned char)ctx->text[to]))
         return 0;
+    if (ctx->map) {
+        /* The spelt-out copy only adds what joining letters made. */
+        bool joined = false;
+        for (size_t i = start; i < (size_t)to && !joined; i++)
+            joined = ctx->joined[i];
+        if (!joined)
+            return 0;
+        ctx->hits[m->expr_id[expr]] = 1;
+        if (ctx->max)
+            record(ctx, m->expr_id[expr], ctx->map[start], ctx->map[to - 1] + 1);
+        return 0;
+    }
     ctx->hits[m->expr_id[expr]] = 1;
+    if (ctx->max)
+        record(ctx, m->expr_id[expr], ctx->base + start, ctx->base + (size_t)to);
     return 0;
 }
 
-bool sg_matcher_scan(const struct sg_matcher *cm, const char *text, size_t len,
-                     unsigned char *hits)
+/* A letter standing alone between separators: "f" in "f u c k". */
+static bool lone_letter(const char *t, size_t len, size_t i)
+{
+    if (!is_ascii_letter((unsigned char)t[i]))
+        return false;
+    bool before = i == 0 || !is_word_byte((unsigned char)t[i - 1]);
+    bool after = i + 1 >= len || !is_word_byte((unsigned char)t[i + 1]);
+    return before && after;
+}
+
+static bool is_spacer(char c)
+{
+    return c == ' ' || c == '.' || c == '*' || c == '_' || c == '-';
+}
+
+/* Words spelt out letter by letter, three letters or more with one
+ * spacer between them, joined up: "f u c k" reads "fuck". NULL when the
+ * text has none (nearly always); else the copy, its offset map and which
+ * of its bytes were joined. */
+static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsigned char **joined_out,
+                            size_t *out_len)
+{
+    if (len >= UINT32_MAX)
+        return NULL;
+    char *copy = NULL;
+    uint32_t *map = NULL;
+    unsigned char *joined = NULL;
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        size_t letters = 0, j = i;
+        while (j < len && lone_letter(t, len, j)) {
+            letters++;
+            if (j + 2 < len && is_spacer(t[j + 1]) && lone_letter(t, len, j + 2))
+                j += 2;
+            else {
+                j++;
+                break;
+            }
+        }
+        if (letters >= 3 && !copy) {
+            copy = sg_xmalloc(len);
+            map = sg_xmalloc(len * sizeof(*map));
+            joined = sg_xcalloc(len, 1);
+            for (size_t k = 0; k < i; k++) {
+                copy[k] = t[k];
+                map[k] = (uint32_t)k;
+            }
+            w = i;
+        }
+        if (letters >= 3) {
+            for (size_t k = i; k < j; k++) {
+                if (is_spacer(t[k]))
+                    continue;
+                copy[w] = t[k];
+                map[w] = (uint32_t)k;
+                joined[w++] = 1;
+            }
+            i = j;
+            continue;
+        }
+        size_t stop = letters ? j : i + 1;
+        for (size_t k = i; k < stop && copy; k++) {
+            copy[w] = t[k];
+            map[w++] = (uint32_t)k;
+        }
+        i = stop;
+    }
+    *map_out = map;
+    *joined_out = joined;
+    *out_len = w;
+    return copy;
+}
+
+static int by_start(const void *a_, const void *b_)
+{
+    const struct sg_match *a = a_, *b = b_;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+bool sg_matcher_scan_all(const struct sg_matcher *cm, const char *text, size_t len, unsigned char *hits,
+                         struct sg_match **out, size_t *nout, size_t max, bool *capped)
 {
     struct sg_matcher *m = (struct sg_matcher *)cm;   /* only the pool changes */
+    if (out)
+        *out = NULL;
+    if (nout)
+        *nout = 0;
+    if (capped)
+        *capped = false;
     if (!m->db || !len)
         return true;
     hs_scratch_t *s = scratch_take(m);
     if (!s)
         return false;
-    /* The phrases were stored with "-" as a space; so is this copy. */
     char *copy = sg_xmalloc(len);
-    for (size_t i = 0; i < len; i++)
-        copy[i] = text[i] == '-' ? ' ' : text[i];
+    fold_lookalikes(text, len, copy);
+    struct scan_ctx ctx = {.m = m, .hits = hits, .max = out ? max : 0};
     /* Hyperscan's block mode takes an unsigned int length. */
     bool ok = true;
     const size_t step = (size_t)1 << 30;
     for (size_t off = 0; off < len && ok; off += step) {
         size_t n = len - off < step ? len - off : step;
-        struct scan_ctx ctx = {m, copy + off, n, hits};
+        ctx.text = copy + off;
+        ctx.len = n;
+        ctx.base = off;
         ok = hs_scan(m->db, copy + off, (unsigned)n, 0, s, on_match, &ctx) == HS_SUCCESS;
     }
+    size_t jlen = 0;
+    uint32_t *map = NULL;
+    unsigned char *joined = NULL;
+    char *spelt = ok ? spelt_out_copy(copy, len, &map, &joined, &jlen) : NULL;
+    if (spelt && jlen <= UINT_MAX) {
+        ctx.text = spelt;
+        ctx.len = jlen;
+        ctx.base = 0;
+        ctx.map = map;
+        ctx.joined = joined;
+        ok = hs_scan(m->db, spelt, (unsigned)jlen, 0, s, on_match, &ctx) == HS_SUCCESS;
+    }
+    free(spelt);
+    free(map);
+    free(joined);
     free(copy);
     scratch_give(m, s);
+    if (ctx.n)
+        qsort(ctx.v, ctx.n, sizeof(*ctx.v), by_start);
+    if (out) {
+        *out = ctx.v;
+        *nout = ctx.n;
+    } else {
+        free(ctx.v);
+    }
+    if (capped)
+        *capped = ctx.capped;
     return ok;
+}
+
+bool sg_matcher_scan(const struct sg_matcher *m, const char *text, size_t len,
+                     unsigned char *hits)
+{
+    return sg_matcher_scan_all(m, text, len, hits, NULL, NULL, 0, NULL);
 }
 
 void sg_matcher_free(struct sg_matcher *m)

@@ -39,7 +39,7 @@ void sg_message_default_limits(struct sg_message_limits *lim)
     lim->max_depth = 16;
     lim->max_parts = 500;
     lim->max_text_bytes = 8u << 20;
-    lim->max_attachment_keep = 4u << 20;
+    lim->max_attachment_keep = 25u << 20;
     lim->decode_attachments = true;
 }
 
@@ -48,6 +48,8 @@ struct walk {
     const struct sg_message_limits *lim;
     size_t nparts_seen;
     size_t text_bytes;
+    unsigned forwarded;         /* the attached message being walked, 0 = none */
+    unsigned nforwarded;
 };
 
 enum text_origin { FROM_BODY, FROM_HTML, FROM_SUBJECT, FROM_HEADERS };
@@ -65,6 +67,7 @@ static void add_text(struct walk *w, char *text, size_t len, enum text_origin or
     w->m->parts[w->m->nparts++] = (struct sg_text_part){
         .text = text, .len = len, .from_html = origin == FROM_HTML,
         .forwarded_subject = origin == FROM_SUBJECT, .from_headers = origin == FROM_HEADERS,
+        .forwarded = w->forwarded,
     };
 }
 
@@ -216,6 +219,9 @@ static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 
 static void walk_message(struct walk *w, GMimeMessage *msg, unsigned depth)
 {
+    unsigned outer = w->forwarded;
+    if (depth > 0)
+        w->forwarded = ++w->nforwarded;
     if (depth > 0) {
         /* A forwarded mail's subject is content of the outer mail. */
         const char *subj = g_mime_message_get_subject(msg);
@@ -227,6 +233,7 @@ static void walk_message(struct walk *w, GMimeMessage *msg, unsigned depth)
         }
     }
     walk_object(w, g_mime_message_get_mime_part(msg), depth);
+    w->forwarded = outer;
 }
 
 /* What GMime reported while parsing. */
@@ -396,6 +403,7 @@ void sg_limit_names(unsigned bits, char *out, size_t outlen)
 {
     static const char *const names[] = {
         "depth", "parts", "size", "text", "html", "regex", "attachment", "time", "memory", "structure",
+        "encrypted", "extract", "unreadable",
     };
     size_t used = 0;
     out[0] = '\0';

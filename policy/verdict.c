@@ -115,6 +115,8 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
     sg_buf_puts(out, ",\"event\":");
     sg_json_string(out, v->event_id);
     sg_buf_printf(out, ",\"direction\":\"%s\"", v->inbound ? "inbound" : "outbound");
+    if (v->safeguarding_report)
+        sg_buf_puts(out, ",\"safeguarding_report\":true");
     sg_buf_puts(out, ",\"categories\":[");
     enum sg_category cats[SG_CAT_COUNT];
     size_t ncats = unique_categories(v, cats);

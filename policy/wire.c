@@ -162,7 +162,7 @@ void sg_wire_reply(struct sg_buf *out, const struct sg_verdict *v, const struct 
 {
     put_u32(out, (uint32_t)v->action);
     put_u32(out, v->limits_hit);
-    put_u32(out, (v->inbound ? 1u : 0u) | (retire ? 2u : 0u));
+    put_u32(out, (v->inbound ? 1u : 0u) | (retire ? 2u : 0u) | (v->safeguarding_report ? 4u : 0u));
     put_str(out, v->error);
     put_str(out, message_id);
     put_u32(out, (uint32_t)v->nrcpt);
@@ -197,6 +197,7 @@ bool sg_wire_parse_reply(const unsigned char *body, size_t len, const struct sg_
     }
     v->action = (enum sg_action)action;
     v->inbound = bits & 1u;
+    v->safeguarding_report = bits & 4u;
     *retire = bits & 2u;
     free(v->error);
     v->error = error;

@@ -1,16 +1,22 @@
 #!/bin/bash
 # run.sh - the labelled corpus: run safeguard-check on every message in
-# cases.tsv with that case's envelope and time, compare the verdict's
-# categories and action with the labels, and print a per-category table.
+# cases.tsv and cases.d/*.tsv with that case's envelope and time, compare
+# the verdict's categories and action with the labels, and print a
+# per-category table with precision and recall.
 #
 #   tests/corpus/run.sh [SUBSTRING...]   only cases whose file contains one
+#
+# A case whose file is a template (mail/NNN-name.eml.in) is expanded once
+# per run by mkmail.sh into $top_builddir/tests/corpus/gen/NNN-name.eml,
+# its @attach lines made into attachments by tests/tools/mkattach.
 #
 # Environment: top_srcdir, top_builddir (set by automake; default ../.. of
 # this script), SAFEGUARD_CHECK (the binary; default
 # $top_builddir/milter/safeguard-check), CORPUS_POLICY (default
-# tests/corpus/policy.yaml), CORPUS_CASES (default tests/corpus/cases.tsv;
-# its file column stays relative to tests/corpus), VERBOSE=1 to print
-# every verdict.
+# tests/corpus/policy.yaml), CORPUS_CASES (space-separated case files;
+# default tests/corpus/cases.tsv and tests/corpus/cases.d/*.tsv; the file
+# column stays relative to tests/corpus), MKATTACH (for mkmail.sh),
+# VERBOSE=1 to print every verdict.
 # Last line: "N passed, M failed"; exit status 1 when anything failed.
 set -u
 
@@ -20,11 +26,17 @@ top_builddir=$(cd "${top_builddir:-$here/../..}" && pwd)
 bin=${SAFEGUARD_CHECK:-$top_builddir/milter/safeguard-check}
 corpus=tests/corpus
 policy=${CORPUS_POLICY:-$corpus/policy.yaml}
-cases=${CORPUS_CASES:-$corpus/cases.tsv}
+gen=$top_builddir/tests/corpus/gen
 default_at=2026-11-25T10:00:00Z
 default_client=127.0.0.1
 
 cd "$top_srcdir" || exit 1
+if [ -n "${CORPUS_CASES:-}" ]; then
+    read -r -a case_files <<<"$CORPUS_CASES"
+else
+    case_files=("$corpus/cases.tsv")
+    for f in "$corpus"/cases.d/*.tsv; do [ -f "$f" ] && case_files+=("$f"); done
+fi
 case $bin in /*) ;; *) bin=$top_builddir/$bin ;; esac
 if [ ! -x "$bin" ]; then
     echo "run.sh: $bin is not built (run make)" >&2
@@ -46,12 +58,36 @@ normcats() {
 
 # Categories in the order safeguard-check defines them; others appended.
 known_cats="pupil-contact contact-details out-of-hours social-media confidential personal-data logo media reference offensive adult solicitation"
-declare -A n_lab=() n_tp=() n_fp=() n_fn=()
-passed=0 failed=0 lineno=0 last_err=
+declare -A n_lab=() n_tp=() n_fp=() n_fn=() expanded=()
+passed=0 failed=0 last_err=
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
+# Expands a template into the build tree, once per run (the cache is why
+# this is not called in a $(...) subshell): sets msg to the message path,
+# or says why not and returns 1.
+expand() {
+    local tpl=$1 out
+    out=$gen/$(basename "${tpl%.in}")
+    if [ -z "${expanded[$tpl]:-}" ]; then
+        if top_srcdir=$top_srcdir top_builddir=$top_builddir \
+                "$here/mkmail.sh" "$tpl" "$out" 2>"$tmp/mkmail"; then
+            expanded[$tpl]=$out
+        else
+            expanded[$tpl]=failed
+            sed 's/^/       /' "$tmp/mkmail" >"$tmp/mkmail.$(basename "$tpl")"
+        fi
+    fi
+    if [ "${expanded[$tpl]}" = failed ]; then
+        cat "$tmp/mkmail.$(basename "$tpl")"
+        return 1
+    fi
+    msg=${expanded[$tpl]}
+}
+
+for cases in "${case_files[@]}"; do
+lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
     lineno=$((lineno + 1))
     [ "$lineno" -eq 1 ] && continue                  # header
@@ -76,6 +112,16 @@ while IFS= read -r line || [ -n "$line" ]; do
         failed=$((failed + 1))
         continue
     fi
+    case $path in
+        *.eml.in)
+            if ! expand "$path" >"$tmp/why"; then
+                echo "FAIL $file: the template did not expand ($cases:$lineno)"
+                cat "$tmp/why"
+                failed=$((failed + 1))
+                continue
+            fi
+            path=$msg ;;
+    esac
 
     args=(-c "$policy" --json --at "$([ "$at" = - ] && echo "$default_at" || echo "$at")")
     [ "$from" != - ] && args+=(--from "$from")
@@ -139,13 +185,23 @@ while IFS= read -r line || [ -n "$line" ]; do
         fi
     fi
 done <"$cases"
+done
+
+# N/D rounded to two decimals, "-" when D is 0 (undefined).
+ratio() {
+    local h
+    [ "$2" -eq 0 ] && { printf '%s' -; return; }
+    h=$(( ($1 * 200 + $2) / ($2 * 2) ))
+    printf '%d.%02d' $((h / 100)) $((h % 100))
+}
 
 echo
-printf '%-16s %9s %5s %5s %5s\n' category labelled TP FP FN
+printf '%-16s %9s %5s %5s %5s %9s %6s\n' category labelled TP FP FN precision recall
 for c in $known_cats; do
     l=${n_lab[$c]:-0} tp=${n_tp[$c]:-0} fp=${n_fp[$c]:-0} fn=${n_fn[$c]:-0}
     [ $((l + fp)) -eq 0 ] && continue
-    printf '%-16s %9d %5d %5d %5d\n' "$c" "$l" "$tp" "$fp" "$fn"
+    printf '%-16s %9d %5d %5d %5d %9s %6s\n' "$c" "$l" "$tp" "$fp" "$fn" \
+        "$(ratio "$tp" $((tp + fp)))" "$(ratio "$tp" $((tp + fn)))"
 done
 echo
 echo "$passed passed, $failed failed"

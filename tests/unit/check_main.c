@@ -9,6 +9,7 @@
 #include "sg_policy.h"
 #include "check_suites.h"
 #include "sg_message.h"
+#include "sg_engine.h"
 
 const char *sg_test_data(const char *rel)
 {
@@ -31,6 +32,29 @@ struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path)
     return p;
 }
 
+char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule)
+{
+    struct sg_message_limits lim = p->limits.msg;
+    char err[128];
+    struct sg_message *m = sg_message_parse_mem(raw, strlen(raw), &lim, err, sizeof(err));
+    ck_assert_ptr_nonnull(m);
+    char **rcpts = sg_strv_push(sg_xcalloc(1, sizeof(char *)), rcpt);
+    struct sg_envelope env = {.mail_from = "x@t.sch.uk", .rcpts = rcpts, .client_addr = "10.1.2.3",
+                              .when = 1795600800};
+    struct sg_verdict v;
+    sg_verdict_init(&v, 1);
+    sg_engine_evaluate(p, &env, m, &v);
+    ck_assert_msg(!v.error, "engine error: %s", v.error);
+    char *ev = NULL;
+    for (size_t i = 0; i < v.nhits; i++)
+        if (!strcmp(v.hits[i].rule->id, rule))
+            ev = sg_xstrdup(v.hits[i].evidence ? v.hits[i].evidence : "");
+    sg_verdict_clear(&v);
+    sg_strv_free(rcpts);
+    sg_message_free(m);
+    return ev;
+}
+
 int main(void)
 {
     sg_message_init_library();
@@ -43,6 +67,8 @@ int main(void)
     srunner_add_suite(sr, sg_suite_milter());
     srunner_add_suite(sr, sg_suite_pool());
     srunner_add_suite(sr, sg_suite_identifiers());
+    srunner_add_suite(sr, sg_suite_content());
+    srunner_add_suite(sr, sg_suite_pupil_names());
     srunner_add_suite(sr, sg_suite_extract());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

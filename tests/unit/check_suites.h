@@ -13,6 +13,8 @@ Suite *sg_suite_detectors(void);
 Suite *sg_suite_milter(void);
 Suite *sg_suite_pool(void);
 Suite *sg_suite_identifiers(void);
+Suite *sg_suite_content(void);
+Suite *sg_suite_pupil_names(void);
 Suite *sg_suite_extract(void);
 
 /* Loads a policy written as text (from a temporary file, removed again);
@@ -20,6 +22,10 @@ Suite *sg_suite_extract(void);
  * errors name it. */
 struct sg_policy;
 struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path);
+
+/* Evaluates raw (a whole RFC 5322 message) from x@t.sch.uk (outbound)
+ * to rcpt; the evidence of rule when it hit (caller frees), else NULL. */
+char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule);
 
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);

@@ -1,0 +1,295 @@
+/*
+ * check_content.c - the scanned text as segments: quoted history told from
+ * the member of staff's words (quote.c), where evidence says it was found,
+ * lookalike and spelt-out spellings (matcher.c), and the weighted lexicon
+ * condition with its window, threshold, corroboration and plurals.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check_suites.h"
+#include "sg_engine.h"
+#include "sg_quote.h"
+#include "sg_text.h"
+
+/* The kinds of the spans covering text, as a string: "o" own, "r" reply,
+ * "f" forwarded, one letter per line. */
+static char *kinds(const char *text, bool forwarding)
+{
+    size_t n = 0, len = strlen(text);
+    struct sg_quote_span *sp = sg_quote_split(text, len, forwarding, &n);
+    struct sg_buf b = {0};
+    size_t covered = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(sp[i].off, covered);
+        covered += sp[i].len;
+        for (size_t j = sp[i].off; j < sp[i].off + sp[i].len; j++)
+            if (text[j] == '\n' || j + 1 == sp[i].off + sp[i].len)
+                sg_buf_puts(&b, sp[i].kind == SG_QUOTE_OWN ? "o" : sp[i].kind == SG_QUOTE_REPLY ? "r" : "f");
+    }
+    ck_assert_uint_eq(covered, len);
+    free(sp);
+    sg_buf_append(&b, "", 0);
+    return sg_buf_steal(&b);
+}
+
+static void expect_kinds(const char *text, bool forwarding, const char *want)
+{
+    char *got = kinds(text, forwarding);
+    ck_assert_msg(!strcmp(got, want), "%s: got %s, want %s", text, got, want);
+    free(got);
+}
+
+START_TEST(quote_marks)
+{
+    /* "> " lines, interleaved with answers. */
+    expect_kinds("Thanks, see below.\n\nOn Tue, 3 Nov 2026 at 09:12, Karen Clarke <k@x.com> wrote:\n"
+                 "> Is she in trouble?\nNo, not at all.\n> And the trip?\nYes.\n", false, "oorroro");
+    /* Top posting without marks (an HTML mail reduced to text). */
+    expect_kinds("I will look into it.\nOn 3 Nov 2026, at 09:12, Karen Clarke wrote:\nYou are useless\nand rude\n",
+                 false, "orrr");
+    /* Attribution wrapped over two lines. */
+    expect_kinds("Fine.\nOn Tue, 3 Nov 2026 at 09:12, Karen Clarke\n<k@x.com> wrote:\nold text\n", false, "orrr");
+    /* Outlook's header block, as a reply and (by Subject) as a forward. */
+    const char *outlook = "Please see below.\n\nFrom: Karen Clarke <k@x.com>\nSent: 03 November 2026 09:12\n"
+                          "To: Jo Smith\nSubject: Trip\n\nold words\n";
+    expect_kinds(outlook, false, "oorrrrrr");
+    expect_kinds(outlook, true, "ooffffff");
+    /* Banners. */
+    expect_kinds("FYI\n---------- Forwarded message ---------\nFrom: a\nbody\n", false, "offf");
+    expect_kinds("Reply\n-----Original Message-----\nFrom: a\nbody\n", false, "orrr");
+    /* "From:" in the member of staff's own sentence is not a block. */
+    expect_kinds("From: next week the trip is on.\nThanks\n", false, "oo");
+    ck_assert(sg_quote_subject_forwards("FW: trip"));
+    ck_assert(sg_quote_subject_forwards("  Fwd: trip"));
+    ck_assert(!sg_quote_subject_forwards("RE: FW: trip"));
+    ck_assert(!sg_quote_subject_forwards("Forward planning"));
+}
+END_TEST
+
+static struct sg_policy *lexicon_policy(const char *match)
+{
+    struct sg_buf y = {0};
+    sg_buf_printf(&y, "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+                      "rules:\n  - id: lx\n    category: confidential\n    action: quarantine\n    cite: c\n"
+                      "    match:\n      lexicon: %s\n", match);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
+    sg_buf_free(&y);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    free(errors);
+    return p;
+}
+
+static char *body_evidence(const struct sg_policy *p, const char *subject, const char *body)
+{
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: %s\r\n"
+                        "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", subject, body);
+    char *ev = sg_test_rule_evidence(p, raw.data, "y@example.com", "lx");
+    sg_buf_free(&raw);
+    return ev;
+}
+
+static void expect_hit(const struct sg_policy *p, const char *subject, const char *body, const char *in_evidence)
+{
+    char *ev = body_evidence(p, subject, body);
+    ck_assert_msg(ev != NULL, "\"%s\": expected a hit", body);
+    ck_assert_msg(!in_evidence || strstr(ev, in_evidence), "\"%s\": evidence \"%s\" lacks \"%s\"", body, ev,
+                  in_evidence);
+    free(ev);
+}
+
+static void expect_none(const struct sg_policy *p, const char *subject, const char *body)
+{
+    char *ev = body_evidence(p, subject, body);
+    ck_assert_msg(ev == NULL, "\"%s\": expected no hit, got \"%s\"", body, ev ? ev : "");
+}
+
+START_TEST(lexicon_threshold_window)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: [\"3 child protection plan\", \"2 social worker\", \"1 pupil\"], threshold: 5, window: 80}");
+    expect_hit(p, "update", "Her child protection plan was reviewed with the social worker today.",
+               "\"child protection plan\"");
+    /* One heavy term alone, and a repeated term, stay below 5. */
+    expect_none(p, "update", "The child protection plan template is attached.");
+    expect_none(p, "update", "social worker, social worker, social worker, social worker, pupil");
+    /* Too far apart for the window. */
+    struct sg_buf far = {0};
+    sg_buf_puts(&far, "child protection plan. ");
+    for (int i = 0; i < 20; i++)
+        sg_buf_puts(&far, "Nothing to see here. ");
+    sg_buf_puts(&far, "The social worker called.");
+    expect_none(p, "update", far.data);
+    sg_buf_free(&far);
+    /* Plurals, and the subject counts with the body. */
+    expect_hit(p, "Child protection plans", "Both social workers agreed.", "in the subject");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(lexicon_corroboration)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: ['4 re:\\bsection\\s+(17|47)\\b'], corroborate: [child, pupil, social care], near: 60}");
+    expect_hit(p, "s", "A section 47 enquiry about the child has started.", NULL);
+    expect_none(p, "s", "See section 47 of the lease for the landlord's duties.");
+    expect_hit(p, "s", "SECTION 17 assessment for the pupil", "re:");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(lexicon_quoted_history)
+{
+    struct sg_policy *p = lexicon_policy("{terms: [\"4 disciplinary hearing\"]}");
+    /* The parent's words quoted back are not the member of staff's. */
+    expect_none(p, "Re: complaint",
+                "Thank you, I will pass this on.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+                "> Is the teacher facing a disciplinary hearing?\n");
+    expect_hit(p, "Re: complaint",
+               "Yes, the disciplinary hearing is on Friday.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+               "> What is happening?\n", "in the message text");
+    /* Forwarded history is passed on by the member of staff: it counts. */
+    expect_hit(p, "Fwd: hearing", "FYI\n---------- Forwarded message ---------\nFrom: hr@t.sch.uk\n"
+               "The disciplinary hearing is on Friday.\n", "in forwarded message");
+    sg_policy_unref(p);
+    p = lexicon_policy("{terms: [\"4 disciplinary hearing\"], quoted: true}");
+    expect_hit(p, "Re: complaint", "Noted.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+               "> Is the teacher facing a disciplinary hearing?\n", "in quoted text");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(phrases_and_regex_leave_reply_history)
+{
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+        "rules:\n  - id: lx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    match: {phrases: [useless idiot]}\n"
+        "  - id: rx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    match: {regex: ['\\buseless\\s+idiot\\b']}\n", &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    const char *quoted = "I am sorry you feel that way.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+                         "> You are a useless idiot\n";
+    expect_none(p, "Re: x", quoted);
+    expect_hit(p, "Re: x", "You are a useless idiot.\n", NULL);
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: Re: x\r\n\r\n%s", quoted);
+    char *ev = sg_test_rule_evidence(p, raw.data, "y@example.com", "rx");
+    ck_assert_msg(ev == NULL, "regex counted reply history: %s", ev ? ev : "");
+    sg_buf_free(&raw);
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(lookalikes_and_spelt_out)
+{
+    struct sg_policy *p = lexicon_policy("{terms: [\"4 shit\", \"4 bastard\"]}");
+    expect_hit(p, "s", "what a load of sh1t", NULL);
+    expect_hit(p, "s", "you b@stard", NULL);
+    expect_hit(p, "s", "s h i t happens", NULL);
+    expect_hit(p, "s", "s.h.i.t", NULL);
+    /* Digits that are just digits, and single letters that spell nothing. */
+    expect_none(p, "s", "room 5h1 at 10");
+    expect_none(p, "s", "options a b c or d");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(lexicon_errors)
+{
+    char *errors = NULL;
+    char path[64];
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+        "rules:\n  - id: lx\n    category: confidential\n    action: quarantine\n    cite: c\n"
+        "    match:\n      lexicon: {terms: [\"re:(unclosed\"], threshold: 1}\n", &errors, path);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(errors && strstr(errors, "pattern \"(unclosed\""), "%s", errors ? errors : "");
+    free(errors);
+    errors = NULL;
+    p = sg_test_load_yaml("school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+                          "rules:\n  - id: lx\n    category: confidential\n    action: quarantine\n    cite: c\n"
+                          "    match:\n      lexicon: {threshold: 2}\n", &errors, path);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(errors && strstr(errors, "no terms"), "%s", errors ? errors : "");
+    free(errors);
+}
+END_TEST
+
+/* Whether rule "lx" hits mail from sender (envelope, or SASL login when
+ * auth) to the comma-separated rcpts. */
+static bool hits_for(const struct sg_policy *p, const char *sender, bool auth, const char *rcpts_csv,
+                     const char *body)
+{
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: %s\r\nTo: a@example.com\r\nSubject: s\r\n\r\n%s\r\n", sender, body);
+    struct sg_message_limits lim = p->limits.msg;
+    char err[128];
+    struct sg_message *m = sg_message_parse_mem(raw.data, raw.len, &lim, err, sizeof(err));
+    char **rcpts = sg_xcalloc(1, sizeof(char *));
+    char *copy = sg_xstrdup(rcpts_csv), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        rcpts = sg_strv_push(rcpts, t);
+    free(copy);
+    struct sg_envelope env = {.mail_from = auth ? "bounce@t.sch.uk" : (char *)sender, .rcpts = rcpts,
+                              .auth_login = auth ? (char *)sender : NULL, .client_addr = "10.1.2.3",
+                              .when = 1795600800};
+    struct sg_verdict v;
+    sg_verdict_init(&v, 1);
+    sg_engine_evaluate(p, &env, m, &v);
+    bool hit = false;
+    for (size_t i = 0; i < v.nhits; i++)
+        hit |= !strcmp(v.hits[i].rule->id, "lx");
+    sg_verdict_clear(&v);
+    sg_strv_free(rcpts);
+    sg_message_free(m);
+    sg_buf_free(&raw);
+    return hit;
+}
+
+START_TEST(scope_team_and_authorised_voices)
+{
+    char *errors = NULL;
+    /* Per-school teams (schools: entries, by the sender's School column)
+     * are exercised by the corpus, which has a directory. */
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n  safeguarding_team: [dsl@t.sch.uk, Deputy@t.sch.uk]\n"
+        "rules:\n  - id: lx\n    category: offensive\n    action: reject\n    cite: c\n"
+        "    except_senders: [head@t.sch.uk, \"@press.t.sch.uk\"]\n"
+        "    match:\n      lexicon: {terms: [\"4 slurword\"]}\n", &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    const char *body = "He called her a slurword in the corridor.";
+    /* A report to the team alone, in any case of the address. */
+    ck_assert(!hits_for(p, "jo@t.sch.uk", false, "dsl@t.sch.uk", body));
+    ck_assert(!hits_for(p, "jo@t.sch.uk", false, "DSL@t.sch.uk,deputy@t.sch.uk", body));
+    /* Anyone else on it and the rule stands. */
+    ck_assert(hits_for(p, "jo@t.sch.uk", false, "dsl@t.sch.uk,friend@example.com", body));
+    ck_assert(hits_for(p, "jo@t.sch.uk", false, "colleague@t.sch.uk", body));
+    /* Authorised voices, by login (bare or whole) or envelope. */
+    ck_assert(!hits_for(p, "head@t.sch.uk", false, "friend@example.com", body));
+    ck_assert(!hits_for(p, "head", true, "friend@example.com", body));
+    ck_assert(!hits_for(p, "office@press.t.sch.uk", false, "friend@example.com", body));
+    ck_assert(hits_for(p, "headteacher@t.sch.uk", false, "friend@example.com", body));
+    sg_policy_unref(p);
+    free(errors);
+}
+END_TEST
+
+Suite *sg_suite_content(void)
+{
+    Suite *s = suite_create("content");
+    TCase *tc = tcase_create("content");
+    tcase_add_test(tc, quote_marks);
+    tcase_add_test(tc, lexicon_threshold_window);
+    tcase_add_test(tc, lexicon_corroboration);
+    tcase_add_test(tc, lexicon_quoted_history);
+    tcase_add_test(tc, lookalikes_and_spelt_out);
+    tcase_add_test(tc, phrases_and_regex_leave_reply_history);
+    tcase_add_test(tc, lexicon_errors);
+    tcase_add_test(tc, scope_team_and_authorised_voices);
+    suite_add_tcase(s, tc);
+    return s;
+}
