@@ -70,8 +70,9 @@ unsigned sg_extract_nested(struct sg_extract_ctx *x, const unsigned char *data, 
 /* Counts bytes decompressed (and one entry when entry is set); false once
  * a budget is spent: stop and report SG_EXTRACT_BUDGET. */
 bool sg_extract_take(struct sg_extract_ctx *x, size_t bytes, bool entry);
-/* False once the time budget is spent. */
-bool sg_extract_in_time(const struct sg_extract_ctx *x);
+/* False once the time budget is spent (recording BUDGET) or the caller
+ * has said stop. */
+bool sg_extract_in_time(struct sg_extract_ctx *x);
 const struct sg_extract_budget *sg_extract_budget_of(const struct sg_extract_ctx *x);
 
 /* Extracts the text of one attachment (its decoded bytes, sniffed type

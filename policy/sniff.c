@@ -2,7 +2,11 @@
  * sniff.c - what an attachment really is, from its first bytes.
  *
  * Declared types lie (a logo sent as application/octet-stream); rules
- * about images and documents ask this instead.
+ * about images and documents ask this instead, and the attachment text
+ * extractors (policy/extract/) are chosen by it. Names: pdf, png, jpeg,
+ * gif, webp, bmp, svg; docx, xlsx, pptx, odt, ods, odp, zip; ole (an
+ * OLE2 compound file: legacy .doc/.xls/.ppt, or an encrypted Office
+ * 2007+ file); csv (text named *.csv), text; unknown.
  */
 #include <string.h>
 #include <strings.h>
@@ -19,9 +23,76 @@ static bool name_ends(const char *name, const char *ext)
     return n > e && !strcasecmp(name + n - e, ext);
 }
 
-/* An OOXML package names its main part early in the zip directory. */
-static const char *ooxml_kind(const unsigned char *d, size_t len, const char *name)
+static unsigned le16(const unsigned char *p) { return p[0] | p[1] << 8; }
+static size_t le32(const unsigned char *p) { return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24; }
+
+/* OpenDocument puts an uncompressed "mimetype" entry first. */
+static const char *odf_kind(const unsigned char *d, size_t len)
 {
+    if (len < 30 || le16(d + 26) != 8 || memcmp(d + 30, "mimetype", 8 < len - 30 ? 8 : len - 30))
+        return NULL;
+    size_t at = 30 + 8 + le16(d + 28);
+    static const char base[] = "application/vnd.oasis.opendocument.";
+    size_t bl = sizeof(base) - 1;
+    if (at + bl > len || memcmp(d + at, base, bl))
+        return NULL;
+    static const struct { const char *sub, *kind; } kinds[] = {
+        {"text", "odt"}, {"spreadsheet", "ods"}, {"presentation", "odp"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        size_t sl = strlen(kinds[i].sub);
+        /* "text" but not "text-template"/"text-master" */
+        if (at + bl + sl <= len && !memcmp(d + at + bl, kinds[i].sub, sl) &&
+            (at + bl + sl == len || d[at + bl + sl] < 'a' || d[at + bl + sl] > 'z') &&
+            (at + bl + sl == len || d[at + bl + sl] != '-'))
+            return kinds[i].kind;
+    }
+    return NULL;
+}
+
+/* The central directory's names decide when the whole file is here. An
+ * OOXML package's main part is word/document.xml, xl/workbook.xml or
+ * ppt/presentation.xml. NULL when no central directory is found. */
+static const char *zip_directory_kind(const unsigned char *d, size_t len)
+{
+    if (len < 22)
+        return NULL;
+    size_t lowest = len > 65557 ? len - 65557 : 0;
+    for (size_t e = len - 22 + 1; e-- > lowest;) {
+        if (memcmp(d + e, "PK\x05\x06", 4))
+            continue;
+        size_t n = le16(d + e + 10), off = le32(d + e + 16), seen = 0;
+        if (off >= e)
+            return NULL;
+        for (size_t p = off; seen < n && seen < 10000 && p + 46 <= e; seen++) {
+            if (memcmp(d + p, "PK\x01\x02", 4))
+                break;
+            size_t nl = le16(d + p + 28);
+            const char *name = (const char *)d + p + 46;
+            if (p + 46 + nl > e)
+                break;
+            static const struct { const char *part, *kind; } mains[] = {
+                {"word/document.xml", "docx"}, {"xl/workbook.xml", "xlsx"}, {"ppt/presentation.xml", "pptx"},
+            };
+            for (size_t i = 0; i < 3; i++)
+                if (nl == strlen(mains[i].part) && !strncasecmp(name, mains[i].part, nl))
+                    return mains[i].kind;
+            p += 46 + nl + le16(d + p + 30) + le16(d + p + 32);
+        }
+        return "zip";
+    }
+    return NULL;
+}
+
+/* Zip-based formats. With only the head of the file (attachments not
+ * decoded), fall back to the part names in the first local headers. */
+static const char *zip_kind(const unsigned char *d, size_t len, const char *name)
+{
+    const char *k = odf_kind(d, len);
+    if (k)
+        return k;
+    if ((k = zip_directory_kind(d, len)) != NULL)
+        return k;
     size_t scan = len < 65536 ? len : 65536;
     if (memmem(d, scan, "word/", 5) || name_ends(name, ".docx"))
         return "docx";
@@ -46,8 +117,8 @@ const char *sg_sniff_type(const unsigned char *d, size_t len, const char *filena
         return "webp";
     if (has_prefix(d, len, "BM", 2) && len > 26)
         return "bmp";
-    if (has_prefix(d, len, "PK\x03\x04", 4))
-        return ooxml_kind(d, len, filename);
+    if (has_prefix(d, len, "PK\x03\x04", 4) || has_prefix(d, len, "PK\x05\x06", 4))
+        return zip_kind(d, len, filename);
     if (has_prefix(d, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
         return "ole";
     if (has_prefix(d, len, "<svg", 4) || (len > 5 && memmem(d, len < 512 ? len : 512, "<svg", 4)))
@@ -56,5 +127,8 @@ const char *sg_sniff_type(const unsigned char *d, size_t len, const char *filena
     for (size_t i = 0; i < check; i++)
         if (d[i] < 0x09 || (d[i] > 0x0d && d[i] < 0x20))
             return "unknown";
-    return len ? "text" : "unknown";
+    if (!len)
+        return "unknown";
+    /* CSV only by name: its content is just text. */
+    return name_ends(filename, ".csv") ? "csv" : "text";
 }

@@ -14,6 +14,9 @@
 #include <stddef.h>
 
 int mka_docx(const char *out, const char *text, size_t len);
+/* A DOCX whose word/document.xml is exactly document_xml (for tests of
+ * what a hostile part does to a reader). */
+int mka_docx_xml(const char *out, const char *document_xml);
 int mka_xlsx(const char *out, const char *text, size_t len);
 int mka_pptx(const char *out, const char *text, size_t len);
 int mka_odt(const char *out, const char *text, size_t len);

@@ -372,17 +372,24 @@ int mka_docx(const char *out, const char *text, size_t len)
     return write_docx(out, NULL, text, len);
 }
 
+int mka_docx_xml(const char *out, const char *document_xml)
+{
+    return write_docx(out, document_xml, "", 0);
+}
+
 int mka_deepdocx(const char *out)
 {
     const size_t depth = 100000;
     struct mb b = {0};
     mb_puts(&b, XML_DECL "<w:document xmlns:w=\"" NS_W "\"><w:body>"
                 "<w:p><w:r><w:t>Text before the deep part.</w:t></w:r></w:p>");
+    /* Short names keep the part under 1 MB, so it is the nesting a reader
+     * meets, not the compression ratio. */
     for (size_t i = 0; i < depth; i++)
-        mb_puts(&b, "<w:p>");
+        mb_puts(&b, "<a>");
     mb_puts(&b, "<w:r><w:t>Text at the bottom.</w:t></w:r>");
     for (size_t i = 0; i < depth; i++)
-        mb_puts(&b, "</w:p>");
+        mb_puts(&b, "</a>");
     mb_puts(&b, "</w:body></w:document>");
     int rc = write_docx(out, b.d, "", 0);
     free(b.d);

@@ -108,6 +108,7 @@ int main(void)
     srunner_add_suite(sr, sg_suite_identifiers());
     srunner_add_suite(sr, sg_suite_content());
     srunner_add_suite(sr, sg_suite_pupil_names());
+    srunner_add_suite(sr, sg_suite_extract());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,564 @@
+/*
+ * ooxml.c - Word, Excel and PowerPoint 2007+ files (DOCX, XLSX, PPTX).
+ *
+ * DOCX: the body, then each header, footer, footnotes, endnotes and
+ * comments part; tracked deletions are read too (the recipient can show
+ * them). XLSX: each sheet in workbook order, labelled with its name, rows
+ * as lines and cells separated by " | ", shared strings resolved. PPTX:
+ * each slide in presentation order ("slide N"), then its speaker notes
+ * ("slide N notes"). A package that is none of these is read as a plain
+ * zip.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "extract_int.h"
+
+#define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+/* ---- package helpers ---- */
+
+/* Reads and walks one part; a missing part is 0. */
+static unsigned walk_part(struct sg_extract_ctx *x, zip_t *za, const char *name, const struct sg_xml_walk *w)
+{
+    unsigned char *data;
+    size_t len;
+    unsigned rc = sg_zip_read_name(x, za, name, &data, &len);
+    if (data) {
+        rc |= sg_xml_walk(x, (const char *)data, len, w);
+        free(data);
+    }
+    return rc;
+}
+
+struct rel {
+    char *id, *type, *target;
+};
+
+struct rels {
+    struct rel *v;
+    size_t n;
+};
+
+static bool rels_start(void *u, const char *name, void *r)
+{
+    struct rels *rs = u;
+    if (strcmp(name, "Relationship") || rs->n >= 100000)
+        return true;
+    rs->v = sg_xrealloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
+    rs->v[rs->n++] = (struct rel){sg_xml_attr(r, "Id"), sg_xml_attr(r, "Type"), sg_xml_attr(r, "Target")};
+    return true;
+}
+
+static void rels_free(struct rels *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        free(rs->v[i].id);
+        free(rs->v[i].type);
+        free(rs->v[i].target);
+    }
+    free(rs->v);
+    rs->v = NULL;
+    rs->n = 0;
+}
+
+static unsigned rels_read(struct sg_extract_ctx *x, zip_t *za, const char *path, struct rels *rs)
+{
+    struct sg_xml_walk w = {.start = rels_start, .u = rs};
+    return walk_part(x, za, path, &w);
+}
+
+static const struct rel *rel_by_id(const struct rels *rs, const char *id)
+{
+    for (size_t i = 0; id && i < rs->n; i++)
+        if (rs->v[i].id && rs->v[i].target && !strcmp(rs->v[i].id, id))
+            return &rs->v[i];
+    return NULL;
+}
+
+static const struct rel *rel_by_type(const struct rels *rs, const char *suffix)
+{
+    size_t sl = strlen(suffix);
+    for (size_t i = 0; i < rs->n; i++) {
+        const char *t = rs->v[i].type;
+        size_t tl = t ? strlen(t) : 0;
+        if (tl >= sl && !strcmp(t + tl - sl, suffix) && rs->v[i].target)
+            return &rs->v[i];
+    }
+    return NULL;
+}
+
+/* A relationship target as a part name: absolute ("/xl/x.xml") or
+ * relative to dir ("ppt/slides/" + "../notesSlides/n.xml"). */
+static char *resolve(const char *dir, const char *target)
+{
+    struct sg_buf b = {0};
+    if (target[0] == '/')
+        sg_buf_puts(&b, target + 1);
+    else {
+        sg_buf_puts(&b, dir);
+        sg_buf_puts(&b, target);
+    }
+    /* fold "seg/../" */
+    char *s = b.data ? b.data : sg_xstrdup("");
+    char *p;
+    while ((p = strstr(s, "/../")) != NULL) {
+        char *seg = p;
+        while (seg > s && seg[-1] != '/')
+            seg--;
+        memmove(seg, p + 4, strlen(p + 4) + 1);
+    }
+    return s;
+}
+
+/* ---- DOCX ---- */
+
+struct docx {
+    struct sg_xout o;
+    int in_t;
+    int cells;
+};
+
+static bool docx_start(void *u, const char *name, void *r)
+{
+    (void)r;
+    struct docx *d = u;
+    if (!strcmp(name, "t") || !strcmp(name, "delText"))
+        d->in_t++;
+    else if (!strcmp(name, "tab"))
+        sg_xout_add(&d->o, "\t", 1);
+    else if (!strcmp(name, "br") || !strcmp(name, "cr"))
+        sg_xout_newline(&d->o);
+    else if (!strcmp(name, "tc"))
+        d->cells++;
+    return !d->o.full;
+}
+
+static bool docx_end(void *u, const char *name)
+{
+    struct docx *d = u;
+    if (!strcmp(name, "t") || !strcmp(name, "delText")) {
+        if (d->in_t)
+            d->in_t--;
+    } else if (!strcmp(name, "p")) {
+        if (d->cells)
+            sg_xout_sep(&d->o, " ");
+        else
+            sg_xout_newline(&d->o);
+    } else if (!strcmp(name, "tc")) {
+        if (d->cells)
+            d->cells--;
+        sg_xout_sep(&d->o, " | ");
+    } else if (!strcmp(name, "tr")) {
+        sg_xout_newline(&d->o);
+    }
+    return !d->o.full;
+}
+
+static bool docx_text(void *u, const char *s, size_t n)
+{
+    struct docx *d = u;
+    if (d->in_t)
+        sg_xout_add(&d->o, s, n);
+    return !d->o.full;
+}
+
+static bool name_is_part(const char *name, const char *stem)
+{
+    /* word/header3.xml for stem "word/header" */
+    size_t sl = strlen(stem), nl = strlen(name);
+    if (nl < sl + 4 || strncasecmp(name, stem, sl) || strcasecmp(name + nl - 4, ".xml"))
+        return false;
+    for (size_t i = sl; i < nl - 4; i++)
+        if (name[i] < '0' || name[i] > '9')
+            return false;
+    return true;
+}
+
+static unsigned docx_part(struct sg_extract_ctx *x, zip_t *za, const char *part, const char *where, bool *more)
+{
+    struct docx d = {.o = {.x = x}};
+    struct sg_xml_walk w = {docx_start, docx_end, docx_text, &d};
+    unsigned rc = walk_part(x, za, part, &w);
+    *more = sg_xout_flush(&d.o, where) && !(rc & SG_EXTRACT_BUDGET);
+    sg_xout_free(&d.o);
+    return rc;
+}
+
+static unsigned docx_run(struct sg_extract_ctx *x, zip_t *za)
+{
+    bool more = true;
+    unsigned rc = docx_part(x, za, "word/document.xml", NULL, &more);
+    static const struct { const char *stem, *where; } numbered[] = {
+        {"word/header", "header"}, {"word/footer", "footer"},
+    };
+    zip_int64_t n = zip_get_num_entries(za, 0);
+    for (size_t k = 0; k < 2 && more; k++)
+        for (zip_int64_t i = 0; i < n && more; i++) {
+            const char *name = zip_get_name(za, (zip_uint64_t)i, 0);
+            if (name && name_is_part(name, numbered[k].stem))
+                rc |= docx_part(x, za, name, numbered[k].where, &more);
+        }
+    static const char *const single[][2] = {
+        {"word/footnotes.xml", "footnotes"}, {"word/endnotes.xml", "endnotes"}, {"word/comments.xml", "comments"},
+    };
+    for (size_t k = 0; k < 3 && more; k++)
+        rc |= docx_part(x, za, single[k][0], single[k][1], &more);
+    return rc;
+}
+
+/* ---- XLSX ---- */
+
+struct sst {
+    struct sg_buf pool;
+    size_t *off;
+    size_t n;
+    int in_si, in_t, in_rph;
+    size_t start;
+};
+
+static bool sst_start(void *u, const char *name, void *r)
+{
+    (void)r;
+    struct sst *t = u;
+    if (!strcmp(name, "si")) {
+        t->in_si = 1;
+        t->start = t->pool.len;
+    } else if (!strcmp(name, "t")) {
+        t->in_t++;
+    } else if (!strcmp(name, "rPh")) {
+        t->in_rph++;   /* phonetic guide: not the cell's text */
+    }
+    return true;
+}
+
+static bool sst_end(void *u, const char *name)
+{
+    struct sst *t = u;
+    if (!strcmp(name, "si") && t->in_si) {
+        t->in_si = 0;
+        sg_buf_append(&t->pool, "", 1);
+        t->off = sg_xrealloc(t->off, (t->n + 1) * sizeof(*t->off));
+        t->off[t->n++] = t->start;
+    } else if (!strcmp(name, "t") && t->in_t) {
+        t->in_t--;
+    } else if (!strcmp(name, "rPh") && t->in_rph) {
+        t->in_rph--;
+    }
+    return true;
+}
+
+static bool sst_text(void *u, const char *s, size_t n)
+{
+    struct sst *t = u;
+    if (t->in_si && t->in_t && !t->in_rph)
+        sg_buf_append(&t->pool, s, n);
+    return true;
+}
+
+struct sheet {
+    struct sg_xout o;
+    const struct sst *sst;
+    char *type;                 /* the cell's t attribute */
+    struct sg_buf v;            /* its value or inline string */
+    int in_v, in_is_t, in_cell;
+};
+
+static bool sheet_start(void *u, const char *name, void *r)
+{
+    struct sheet *s = u;
+    if (!strcmp(name, "c")) {
+        free(s->type);
+        s->type = sg_xml_attr(r, "t");
+        s->v.len = 0;
+        s->in_cell = 1;
+    } else if (!strcmp(name, "v") && s->in_cell) {
+        s->in_v = 1;
+    } else if (!strcmp(name, "t") && s->in_cell) {
+        s->in_is_t = 1;
+    }
+    return !s->o.full;
+}
+
+static void sheet_cell(struct sheet *s)
+{
+    const char *v = s->v.data ? s->v.data : "";
+    size_t vl = s->v.len;
+    if (s->type && !strcmp(s->type, "s")) {
+        char *end;
+        unsigned long i = strtoul(v, &end, 10);
+        if (end == v || i >= s->sst->n)
+            return;
+        v = s->sst->pool.data + s->sst->off[i];
+        vl = strlen(v);
+    } else if (s->type && !strcmp(s->type, "b")) {
+        v = vl && v[0] == '1' ? "TRUE" : "FALSE";
+        vl = strlen(v);
+    }
+    while (vl && (*v == ' ' || *v == '\n'))
+        v++, vl--;
+    if (!vl)
+        return;
+    sg_xout_sep(&s->o, " | ");
+    sg_xout_add(&s->o, v, vl);
+}
+
+static bool sheet_end(void *u, const char *name)
+{
+    struct sheet *s = u;
+    if (!strcmp(name, "c") && s->in_cell) {
+        sheet_cell(s);
+        s->in_cell = s->in_v = s->in_is_t = 0;
+    } else if (!strcmp(name, "v")) {
+        s->in_v = 0;
+    } else if (!strcmp(name, "t")) {
+        s->in_is_t = 0;
+    } else if (!strcmp(name, "row")) {
+        sg_xout_newline(&s->o);
+    }
+    return !s->o.full;
+}
+
+static bool sheet_text(void *u, const char *t, size_t n)
+{
+    struct sheet *s = u;
+    if (s->in_cell && (s->in_v || s->in_is_t) && s->v.len < 65536)
+        sg_buf_append(&s->v, t, n);
+    return true;
+}
+
+struct wb_sheet {
+    char *name, *rid;
+};
+
+struct workbook {
+    struct wb_sheet *v;
+    size_t n;
+};
+
+static bool wb_start(void *u, const char *name, void *r)
+{
+    struct workbook *wb = u;
+    if (strcmp(name, "sheet") || wb->n >= 100000)
+        return true;
+    wb->v = sg_xrealloc(wb->v, (wb->n + 1) * sizeof(*wb->v));
+    wb->v[wb->n++] = (struct wb_sheet){sg_xml_attr(r, "name"), sg_xml_attr_ns(r, "id", NS_REL)};
+    return true;
+}
+
+static unsigned sheet_part(struct sg_extract_ctx *x, zip_t *za, const char *part, const char *where,
+                           const struct sst *sst, bool *more)
+{
+    struct sheet s = {.o = {.x = x}, .sst = sst};
+    struct sg_xml_walk w = {sheet_start, sheet_end, sheet_text, &s};
+    unsigned rc = walk_part(x, za, part, &w);
+    *more = sg_xout_flush(&s.o, where) && !(rc & SG_EXTRACT_BUDGET);
+    sg_xout_free(&s.o);
+    sg_buf_free(&s.v);
+    free(s.type);
+    return rc;
+}
+
+static unsigned xlsx_run(struct sg_extract_ctx *x, zip_t *za)
+{
+    struct sst sst;
+    memset(&sst, 0, sizeof(sst));
+    struct sg_xml_walk sw = {sst_start, sst_end, sst_text, &sst};
+    unsigned rc = walk_part(x, za, "xl/sharedStrings.xml", &sw);
+    struct workbook wb = {0};
+    struct sg_xml_walk ww = {.start = wb_start, .u = &wb};
+    rc |= walk_part(x, za, "xl/workbook.xml", &ww);
+    struct rels rs = {0};
+    rc |= rels_read(x, za, "xl/_rels/workbook.xml.rels", &rs);
+    bool more = !(rc & SG_EXTRACT_BUDGET);
+    size_t done = 0;
+    for (size_t i = 0; i < wb.n && more; i++) {
+        const struct rel *rel = rel_by_id(&rs, wb.v[i].rid);
+        if (!rel)
+            continue;
+        char *part = resolve("xl/", rel->target);
+        char label[32];
+        snprintf(label, sizeof(label), "sheet %zu", i + 1);
+        rc |= sheet_part(x, za, part, wb.v[i].name && *wb.v[i].name ? wb.v[i].name : label, &sst, &more);
+        free(part);
+        done++;
+    }
+    /* No usable workbook: the conventional sheet names. */
+    for (unsigned k = 1; !done && more && k <= 10000; k++) {
+        char part[64], label[32];
+        snprintf(part, sizeof(part), "xl/worksheets/sheet%u.xml", k);
+        if (zip_name_locate(za, part, ZIP_FL_NOCASE) < 0)
+            break;
+        snprintf(label, sizeof(label), "sheet %u", k);
+        rc |= sheet_part(x, za, part, label, &sst, &more);
+    }
+    for (size_t i = 0; i < wb.n; i++) {
+        free(wb.v[i].name);
+        free(wb.v[i].rid);
+    }
+    free(wb.v);
+    rels_free(&rs);
+    sg_buf_free(&sst.pool);
+    free(sst.off);
+    return rc;
+}
+
+/* ---- PPTX ---- */
+
+struct slide {
+    struct sg_xout o;
+    int in_t;
+};
+
+static bool slide_start(void *u, const char *name, void *r)
+{
+    (void)r;
+    struct slide *s = u;
+    if (!strcmp(name, "t"))
+        s->in_t++;
+    else if (!strcmp(name, "br"))
+        sg_xout_newline(&s->o);
+    return !s->o.full;
+}
+
+static bool slide_end(void *u, const char *name)
+{
+    struct slide *s = u;
+    if (!strcmp(name, "t") && s->in_t)
+        s->in_t--;
+    else if (!strcmp(name, "p") || !strcmp(name, "tr"))
+        sg_xout_newline(&s->o);
+    else if (!strcmp(name, "tc"))
+        sg_xout_sep(&s->o, " | ");
+    return !s->o.full;
+}
+
+static bool slide_text(void *u, const char *t, size_t n)
+{
+    struct slide *s = u;
+    if (s->in_t)
+        sg_xout_add(&s->o, t, n);
+    return !s->o.full;
+}
+
+static unsigned slide_part(struct sg_extract_ctx *x, zip_t *za, const char *part, const char *where, bool *more)
+{
+    struct slide s = {.o = {.x = x}};
+    struct sg_xml_walk w = {slide_start, slide_end, slide_text, &s};
+    unsigned rc = walk_part(x, za, part, &w);
+    *more = sg_xout_flush(&s.o, where) && !(rc & SG_EXTRACT_BUDGET);
+    sg_xout_free(&s.o);
+    return rc;
+}
+
+struct sldlist {
+    char **rid;
+    size_t n;
+};
+
+/* sldId carries both id="256" and r:id="rId2"; the relationship is the
+ * namespaced one, so look for it by qualified name. */
+static bool sld_start_rid(void *u, const char *name, void *r)
+{
+    struct sldlist *l = u;
+    if (strcmp(name, "sldId") || l->n >= 100000)
+        return true;
+    char *rid = sg_xml_attr_ns(r, "id", NS_REL);
+    l->rid = sg_xrealloc(l->rid, (l->n + 1) * sizeof(*l->rid));
+    l->rid[l->n++] = rid;
+    return true;
+}
+
+static unsigned slide_with_notes(struct sg_extract_ctx *x, zip_t *za, const char *part, size_t num, bool *more)
+{
+    char label[48];
+    snprintf(label, sizeof(label), "slide %zu", num);
+    unsigned rc = slide_part(x, za, part, label, more);
+    if (!*more)
+        return rc;
+    /* ppt/slides/slide3.xml -> ppt/slides/_rels/slide3.xml.rels */
+    const char *base = strrchr(part, '/');
+    base = base ? base + 1 : part;
+    struct sg_buf relpath = {0}, dir = {0};
+    sg_buf_append(&dir, part, (size_t)(base - part));
+    sg_buf_printf(&relpath, "%s_rels/%s.rels", dir.data ? dir.data : "", base);
+    struct rels rs = {0};
+    rc |= rels_read(x, za, relpath.data, &rs);
+    const struct rel *notes = rel_by_type(&rs, "/notesSlide");
+    if (notes) {
+        char *np = resolve(dir.data ? dir.data : "", notes->target);
+        snprintf(label, sizeof(label), "slide %zu notes", num);
+        rc |= slide_part(x, za, np, label, more);
+        free(np);
+    }
+    rels_free(&rs);
+    sg_buf_free(&relpath);
+    sg_buf_free(&dir);
+    return rc;
+}
+
+static unsigned pptx_run(struct sg_extract_ctx *x, zip_t *za)
+{
+    struct sldlist l = {0};
+    struct sg_xml_walk w = {.start = sld_start_rid, .u = &l};
+    unsigned rc = walk_part(x, za, "ppt/presentation.xml", &w);
+    struct rels rs = {0};
+    rc |= rels_read(x, za, "ppt/_rels/presentation.xml.rels", &rs);
+    bool more = !(rc & SG_EXTRACT_BUDGET);
+    size_t done = 0;
+    for (size_t i = 0; i < l.n && more; i++) {
+        const struct rel *rel = rel_by_id(&rs, l.rid[i]);
+        if (!rel)
+            continue;
+        char *part = resolve("ppt/", rel->target);
+        rc |= slide_with_notes(x, za, part, i + 1, &more);
+        free(part);
+        done++;
+    }
+    for (unsigned k = 1; !done && more && k <= 10000; k++) {
+        char part[64];
+        snprintf(part, sizeof(part), "ppt/slides/slide%u.xml", k);
+        if (zip_name_locate(za, part, ZIP_FL_NOCASE) < 0)
+            break;
+        rc |= slide_with_notes(x, za, part, k, &more);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.rid[i]);
+    free(l.rid);
+    rels_free(&rs);
+    return rc;
+}
+
+/* ---- the extractor ---- */
+
+static unsigned ooxml_run(const unsigned char *data, size_t len, const char *where, unsigned depth,
+                          struct sg_extract_ctx *x)
+{
+    (void)where;
+    zip_t *za = sg_zip_open(data, len);
+    if (!za)
+        return SG_EXTRACT_MALFORMED;
+    /* The main part decides, whatever the name or sniff said. */
+    unsigned rc;
+    if (zip_name_locate(za, "word/document.xml", ZIP_FL_NOCASE) >= 0)
+        rc = docx_run(x, za);
+    else if (zip_name_locate(za, "xl/workbook.xml", ZIP_FL_NOCASE) >= 0)
+        rc = xlsx_run(x, za);
+    else if (zip_name_locate(za, "ppt/presentation.xml", ZIP_FL_NOCASE) >= 0)
+        rc = pptx_run(x, za);
+    else
+        rc = sg_zip_entries(x, za, depth);
+    zip_discard(za);
+    return rc;
+}
+
+static const char *const ooxml_types[] = {"docx", "xlsx", "pptx", NULL};
+
+const struct sg_extractor sg_extractor_ooxml = {
+    .name = "ooxml",
+    .types = ooxml_types,
+    .doc = "Word, Excel and PowerPoint 2007+ (DOCX body, headers, footers, notes, comments; "
+           "XLSX sheets by name, rows as lines; PPTX slides and speaker notes)",
+    .run = ooxml_run,
+};
