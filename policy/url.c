@@ -491,10 +491,53 @@ static int token(const char *text, const char *s, const char *e, int (*fn)(const
     return 0;
 }
 
+/* "<https://porn hub.com/>": inside angle brackets white space is not
+ * part of a link and is dropped (RFC 3986 appendix C), as browsers drop
+ * the tabs and new lines an href was broken with. Returns how much of
+ * the text the bracketed link took (0 when it is not one). */
+static size_t bracketed(const char *text, const char *lt, const char *end,
+                        int (*fn)(const struct sg_url *u, void *ctx), void *ctx, int *rc)
+{
+    const char *p = lt + 1, *limit = end - p > URL_MAX_TOKEN ? p + URL_MAX_TOKEN : end;
+    bool space = false;
+    const char *gt = p;
+    for (; gt < limit && *gt != '>' && *gt != '<'; gt++)
+        space |= is_space((unsigned char)*gt);
+    if (gt >= limit || *gt != '>' || !space)
+        return 0;
+    struct sg_buf squeezed = {0};
+    sg_buf_append(&squeezed, "", 0);
+    for (const char *c = p; c < gt; c++)
+        if (!is_space((unsigned char)*c))
+            sg_buf_append(&squeezed, c, 1);
+    size_t taken = 0;
+    struct link l;
+    if (squeezed.len && (strstr(squeezed.data, "://") || !strncmp(squeezed.data, "//", 2)) &&
+        parse(squeezed.data, squeezed.len, &l)) {
+        if (l.scheme) {
+            *rc = report(text, p, (size_t)(gt - p), &l, fn, ctx);
+            taken = (size_t)(gt + 1 - lt);
+        }
+        link_free(&l);
+    }
+    sg_buf_free(&squeezed);
+    return taken;
+}
+
 int sg_url_each(const char *text, size_t len, int (*fn)(const struct sg_url *u, void *ctx), void *ctx)
 {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     while (p < end) {
+        if (*p == '<') {
+            int rc = 0;
+            size_t taken = bracketed(text, (const char *)p, (const char *)end, fn, ctx, &rc);
+            if (rc)
+                return rc;
+            if (taken) {
+                p += taken;
+                continue;
+            }
+        }
         size_t d = delim_len(p, end);
         if (d) {
             p += d;
