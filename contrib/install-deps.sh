@@ -9,6 +9,7 @@ pkgs=(
   build-essential autoconf automake pkg-config
   libmilter-dev libyaml-dev libpcre2-dev check libgmime-3.0-dev libxml2-dev
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
+  libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   postfix swaks miltertest jq procps time
   clang libclang-rt-14-dev
 )

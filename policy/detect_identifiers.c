@@ -221,7 +221,16 @@ struct id_ctx {
     size_t count[ID_NKINDS];
     size_t total;
     char **seen;                 /* "kind:canonical" of each counted one */
+    const struct sg_scan *scan;
+    size_t first;                /* offset of the first one counted */
 };
+
+/* Reply history holds the recipient's own numbers: not the member of
+ * staff disclosing them. */
+static bool in_reply_history(const struct id_ctx *ctx, const char *s)
+{
+    return ctx->scan && sg_scan_quoted(ctx->scan, (size_t)(s - ctx->text));
+}
 
 /* The candidate's letters and digits, upper case. */
 static char *compact(const char *s, size_t len)
@@ -271,7 +280,7 @@ static bool corroborated(const struct id_ctx *ctx, size_t start, size_t end)
 
 /* Counts one identifier once, however often the message repeats it (a
  * quoted reply, a signature). */
-static void count(struct id_ctx *ctx, enum id_kind k, const char *canon)
+static void count(struct id_ctx *ctx, enum id_kind k, const char *canon, const char *at)
 {
     struct sg_buf key = {0};
     sg_buf_printf(&key, "%s:%s", kind_key[k], canon);
@@ -284,15 +293,18 @@ static void count(struct id_ctx *ctx, enum id_kind k, const char *canon)
     ctx->seen = sg_strv_push(ctx->seen, key.data);
     sg_buf_free(&key);
     ctx->count[k]++;
-    ctx->total++;
+    if (!ctx->total++)
+        ctx->first = (size_t)(at - ctx->text);
 }
 
 static int on_upn(const char *s, size_t len, void *ctx_)
 {
     struct id_ctx *ctx = ctx_;
+    if (in_reply_history(ctx, s))
+        return 0;
     char *c = compact(s, len);
     if (sg_upn_ok(c))
-        count(ctx, ID_UPN, c);
+        count(ctx, ID_UPN, c, s);
     free(c);
     return 0;
 }
@@ -300,6 +312,8 @@ static int on_upn(const char *s, size_t len, void *ctx_)
 static int on_ten(const char *s, size_t len, void *ctx_)
 {
     struct id_ctx *ctx = ctx_;
+    if (in_reply_history(ctx, s))
+        return 0;
     char *c = compact(s, len);
     bool nhs = ctx->id->on[ID_NHS] && sg_nhs_ok(c);
     bool uln = ctx->id->on[ID_ULN] && sg_uln_ok(c);
@@ -307,7 +321,7 @@ static int on_ten(const char *s, size_t len, void *ctx_)
     if ((nhs || uln) && corroborated(ctx, start, start + len)) {
         /* A number valid as both is counted once, as an NHS number unless
          * only the ULN reading is on. */
-        count(ctx, nhs ? ID_NHS : ID_ULN, c);
+        count(ctx, nhs ? ID_NHS : ID_ULN, c, s);
     }
     free(c);
     return 0;
@@ -316,9 +330,11 @@ static int on_ten(const char *s, size_t len, void *ctx_)
 static int on_nino(const char *s, size_t len, void *ctx_)
 {
     struct id_ctx *ctx = ctx_;
+    if (in_reply_history(ctx, s))
+        return 0;
     char *c = compact(s, len);
     if (sg_nino_ok(c))
-        count(ctx, ID_NINO, c);
+        count(ctx, ID_NINO, c, s);
     free(c);
     return 0;
 }
@@ -326,8 +342,10 @@ static int on_nino(const char *s, size_t len, void *ctx_)
 static int on_dob(const char *s, size_t len, void *ctx_)
 {
     struct id_ctx *ctx = ctx_;
+    if (in_reply_history(ctx, s))
+        return 0;
     char *c = compact(s, len);
-    count(ctx, ID_DOB, c);
+    count(ctx, ID_DOB, c, s);
     free(c);
     return 0;
 }
@@ -335,7 +353,7 @@ static int on_dob(const char *s, size_t len, void *ctx_)
 static int identifiers_scan(const void *state, const struct sg_scan *scan, struct sg_finding *out)
 {
     const struct identifiers *id = state;
-    struct id_ctx ctx = {.id = id, .text = scan->text, .text_len = scan->text_len};
+    struct id_ctx ctx = {.id = id, .text = scan->text, .text_len = scan->text_len, .scan = scan};
     ctx.seen = sg_xcalloc(1, sizeof(char *));
     int (*const fn[ID_NKINDS])(const char *, size_t, void *) = {
         [ID_UPN] = on_upn, [ID_NHS] = on_ten, [ID_NINO] = on_nino, [ID_DOB] = on_dob};
@@ -357,6 +375,8 @@ static int identifiers_scan(const void *state, const struct sg_scan *scan, struc
         sg_buf_printf(&out->evidence, "%s%zu %s", sep, ctx.count[k], kind_label[k]);
         sep = ", ";
     }
+    sg_buf_puts(&out->evidence, ", first ");
+    sg_scan_where(scan, ctx.first, &out->evidence);
     return 1;
 }
 

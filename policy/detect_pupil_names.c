@@ -125,8 +125,7 @@ static int pupil_names_scan(const void *state, const struct sg_scan *scan, struc
         /* A count and a place: names never reach the evidence. */
         sg_buf_printf(&out->evidence, "%zu pupil%s named", n, n == 1 ? "" : "s");
         if (weak)
-            sg_buf_printf(&out->evidence, " (%zu by a name of ordinary words or an initial, with a second signal)",
-                          weak);
+            sg_buf_printf(&out->evidence, " (%zu only with corroboration)", weak);
         sg_buf_puts(&out->evidence, ", ");
         sg_scan_where(scan, v[0].off, &out->evidence);
     }

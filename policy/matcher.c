@@ -121,7 +121,9 @@ static void fold_lookalikes(const char *in, size_t len, char *out)
     }
 }
 
-#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SOM_LEFTMOST)
+/* No HS_FLAG_UCP: Hyperscan has no \b in UCP mode, and the lists need \b
+ * more than Unicode classes (\w is ASCII here; the text is case-folded). */
+#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST)
 
 unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
 {

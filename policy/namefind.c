@@ -11,10 +11,11 @@
  * - a form with a part that is not an ordinary word counts alone;
  * - a form whose parts are all ordinary words or places (Rose Hill), and
  *   every initial form, counts only with a second signal within near:
- *   another pupil's name, a corroborating term (pupil, student, year 9,
+ *   another pupil's name that counts alone, a corroborating term (pupil, student, year 9,
  *   in my class, DOB...), or a pupil's UPN;
  * - with `with:` terms, every name needs one of them near;
- * - quoted history (the other side's words) does not count by default.
+ * - quoted history (the other side's words) does not count by default;
+ * - display names in the headers never count: they are the addressing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,8 +42,7 @@ static const char *const context_terms[] = {
 struct name_entry {
     unsigned id;                 /* matcher pattern */
     const struct sg_person *pupil;
-    bool weak;                   /* needs a second signal */
-    bool initial;                /* "a. clarke": never a signal for others */
+    bool weak;                   /* needs a second signal; initials always do */
 };
 
 struct sig_entry {
@@ -118,7 +118,7 @@ static bool ordinary(const struct sg_namefind *nf, const char *s)
 }
 
 static void add_name(struct sg_namefind *nf, struct sg_matcher *m, const char *form, const struct sg_person *pupil,
-                     bool weak, bool initial)
+                     bool weak)
 {
     if (nf->nnames == nf->names_cap) {
         nf->names_cap = nf->names_cap ? nf->names_cap * 2 : 64;
@@ -129,7 +129,7 @@ static void add_name(struct sg_namefind *nf, struct sg_matcher *m, const char *f
     for (size_t i = nf->nnames; i-- > 0 && nf->names[i].pupil == pupil;)
         if (nf->names[i].id == id)
             return;
-    nf->names[nf->nnames++] = (struct name_entry){id, pupil, weak, initial};
+    nf->names[nf->nnames++] = (struct name_entry){id, pupil, weak};
     if (strlen(form) > nf->max_len)
         nf->max_len = strlen(form);
 }
@@ -173,23 +173,23 @@ static void add_pupil(struct sg_namefind *nf, struct sg_matcher *m, const struct
         bool weak = ord_s && ordinary(nf, f);
         struct sg_buf b = {0};
         sg_buf_printf(&b, "%s %s", f, surname);
-        add_name(nf, m, b.data, p, weak, false);
+        add_name(nf, m, b.data, p, weak);
         b.len = 0;
         sg_buf_printf(&b, "%s, %s", surname, f);
-        add_name(nf, m, b.data, p, weak, false);
+        add_name(nf, m, b.data, p, weak);
         b.len = 0;
         sg_buf_printf(&b, "%s %s", surname, f);
-        add_name(nf, m, b.data, p, weak, false);
+        add_name(nf, m, b.data, p, weak);
         if (*middle) {
             b.len = 0;
             sg_buf_printf(&b, "%s %s %s", f, middle, surname);
-            add_name(nf, m, b.data, p, weak && ord_m, false);
+            add_name(nf, m, b.data, p, weak && ord_m);
         }
         size_t il = initial_len(f);
         if (il) {
             b.len = 0;
             sg_buf_printf(&b, "%.*s. %s", (int)il, f, surname);
-            add_name(nf, m, b.data, p, true, true);
+            add_name(nf, m, b.data, p, true);
         }
         sg_buf_free(&b);
     }
@@ -289,7 +289,7 @@ struct occ {
     size_t start, end;
     const struct sg_person *pupil;
     unsigned kind;               /* 0 = a name; else SIG_* */
-    bool weak, initial;
+    bool weak;
 };
 
 struct occs {
@@ -343,13 +343,18 @@ static void collect(const struct sg_namefind *nf, const struct sg_scan *scan, st
             continue;
         if (!nf->opts->quoted && sg_scan_quoted(scan, mt->start))
             continue;
+        /* Display names in To: and Cc: are the addressing every recipient
+         * sees anyway (a pupil's own name on their own address), not what
+         * the member of staff wrote. */
+        const struct sg_segment *seg = sg_scan_segment_at(scan, mt->start);
+        if (seg && seg->source == SG_SEG_HEADERS)
+            continue;
         for (; si < nf->nsigs && nf->sigs[si].id == mt->id; si++)
-            push(sigs, (struct occ){mt->start, mt->end, nf->sigs[si].pupil, nf->sigs[si].kind, false, false});
+            push(sigs, (struct occ){mt->start, mt->end, nf->sigs[si].pupil, nf->sigs[si].kind, false});
         if (ni < nf->nnames && in_address(scan, mt->start, mt->end))
             continue;
         for (; ni < nf->nnames && nf->names[ni].id == mt->id; ni++)
-            push(names, (struct occ){mt->start, mt->end, nf->names[ni].pupil, 0, nf->names[ni].weak,
-                                     nf->names[ni].initial});
+            push(names, (struct occ){mt->start, mt->end, nf->names[ni].pupil, 0, nf->names[ni].weak});
     }
     qsort(names->v, names->n, sizeof(*names->v), by_start);
     qsort(sigs->v, sigs->n, sizeof(*sigs->v), by_start);
@@ -384,11 +389,12 @@ static bool want_kind(const struct occ *x, const struct occ *y, unsigned kinds)
     return (y->kind & kinds) != 0;
 }
 
-/* Another pupil's name, written out (an initial proves little). */
+/* Another pupil's name that stands alone: "Rose Hill and Lily Green" may
+ * be a walk past two places, and an initial proves little. */
 static bool want_other_pupil(const struct occ *x, const struct occ *y, unsigned kinds)
 {
     (void)kinds;
-    return y->pupil != x->pupil && !y->initial;
+    return y->pupil != x->pupil && !y->weak;
 }
 
 static int by_off(const void *a, const void *b)

@@ -7,9 +7,13 @@
 # becomes one MIME part (Content-Type for TYPE with name=, Content-Disposition
 # attachment; filename=, base64 body) whose bytes are made by
 # `mkattach TYPE OUT SPEC`. SPEC is a path under tests/corpus/attach/;
-# FILENAME may be written in double quotes to hold spaces. The template
-# writes the multipart/mixed boundary lines around each @attach line itself,
-# so this script never invents MIME structure; everything else is copied.
+# FILENAME may be written in double quotes to hold spaces. For TYPE zip,
+# SPEC is a directory: a file in it named NAME.EXT.txt (EXT one of docx,
+# xlsx, pptx, odt, pdf, csv, doc) is first made into NAME.EXT by
+# `mkattach EXT`, any other file goes in as it is, and the zip is
+# `mkattach zip OUT FILE...`. The template writes the multipart/mixed
+# boundary lines around each @attach line itself, so this script never
+# invents MIME structure; everything else is copied.
 #
 #   tests/corpus/mkmail.sh TEMPLATE OUT
 #
@@ -81,7 +85,27 @@ while IFS= read -r line || [ -n "$line" ]; do
     [ -e "$attachdir/$spec" ] || die "$tpl:$lineno: $attachdir/$spec: no such spec"
     n=$((n + 1))
     bin=$work/part$n
-    if ! "$mkattach" "$type" "$bin" "$attachdir/$spec" >"$work/err" 2>&1 || [ ! -s "$bin" ]; then
+    args=("$attachdir/$spec")
+    if [ "$type" = zip ]; then
+        [ -d "$attachdir/$spec" ] || die "$tpl:$lineno: a zip SPEC must be a directory"
+        mkdir "$work/entries$n" || die "cannot create $work/entries$n"
+        args=()
+        for e in "$attachdir/$spec"/*; do
+            [ -f "$e" ] || continue
+            base=$(basename "$e")
+            case $base in
+                *.docx.txt | *.xlsx.txt | *.pptx.txt | *.odt.txt | *.pdf.txt | *.csv.txt | *.doc.txt)
+                    made=$work/entries$n/${base%.txt}
+                    ext=${made##*.}
+                    "$mkattach" "$ext" "$made" "$e" >"$work/err" 2>&1 ||
+                        die "$tpl:$lineno: mkattach $ext $spec/$base failed: $(head -c 500 "$work/err")"
+                    args+=("$made") ;;
+                *) args+=("$e") ;;
+            esac
+        done
+        [ ${#args[@]} -gt 0 ] || die "$tpl:$lineno: $spec holds no files"
+    fi
+    if ! "$mkattach" "$type" "$bin" "${args[@]}" >"$work/err" 2>&1 || [ ! -s "$bin" ]; then
         die "$tpl:$lineno: mkattach $type $spec failed: $(head -c 500 "$work/err")"
     fi
     {

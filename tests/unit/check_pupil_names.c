@@ -5,10 +5,10 @@
  * about one pupil sent to another pupil's parent (misdirected), and the
  * directory's optional columns and contacts file.
  *
- * The directory is tests/corpus/directory (fictional pupils). Scans are
- * built here from segments, with every phrase occurrence found by a plain
- * search over the matcher's phrases, so the detectors are tested apart
- * from the engine's text building.
+ * The directory is tests/corpus/directory (fictional pupils). Most scans
+ * are built here from segments (so a test says which text is quoted or
+ * an attachment's) and the policy's own matcher; the last tests go
+ * through the engine with whole messages.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "check_suites.h"
 #include "sg_detector.h"
+#include "sg_engine.h"
 #include "sg_policy.h"
 #include "sg_text.h"
 
@@ -53,63 +54,6 @@ struct seg {
     bool quoted;
 };
 
-static bool word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
-}
-
-static void find_literal(const char *text, size_t len, const char *lit, unsigned id, struct sg_match **v, size_t *n)
-{
-    size_t ll = strlen(lit);
-    for (size_t i = 0; ll && i + ll <= len; i++) {
-        if (memcmp(text + i, lit, ll))
-            continue;
-        if (word_byte((unsigned char)lit[0]) && i > 0 && word_byte((unsigned char)text[i - 1]))
-            continue;
-        if (word_byte((unsigned char)lit[ll - 1]) && i + ll < len && word_byte((unsigned char)text[i + ll]))
-            continue;
-        *v = sg_xrealloc(*v, (*n + 1) * sizeof(**v));
-        (*v)[(*n)++] = (struct sg_match){id, i, i + ll};
-    }
-}
-
-static int by_start(const void *a, const void *b)
-{
-    const struct sg_match *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Every occurrence of every phrase, as the matcher reads them: "-" as a
- * space, and each spaced phrase also without its spaces. */
-static struct sg_match *all_matches(const struct sg_matcher *m, const char *text, size_t len, size_t *n)
-{
-    char *copy = sg_xstrndup(text, len);
-    for (size_t i = 0; i < len; i++)
-        if (copy[i] == '-')
-            copy[i] = ' ';
-    struct sg_match *v = NULL;
-    *n = 0;
-    for (unsigned id = 0; id < sg_matcher_count(m); id++) {
-        char *lit = sg_xstrdup(sg_matcher_phrase(m, id)), *w = lit;
-        for (char *c = lit; *c; c++)
-            if (*c == '-')
-                *c = ' ';
-        find_literal(copy, len, lit, id, &v, n);
-        if (strchr(lit, ' ')) {
-            for (const char *c = lit; *c; c++)
-                if (*c != ' ')
-                    *w++ = *c;
-            *w = '\0';
-            find_literal(copy, len, lit, id, &v, n);
-        }
-        free(lit);
-    }
-    if (*n > 1)
-        qsort(v, *n, sizeof(*v), by_start);
-    free(copy);
-    return v;
-}
-
 /* Runs rule "r" of p over the segments for the recipients; returns the
  * evidence when every condition found something (caller frees), NULL
  * otherwise; on[] (when not NULL) gets which recipients the hit names. */
@@ -136,10 +80,12 @@ static char *run(const struct sg_policy *p, const struct seg *segs, size_t nsegs
         rclass[i] = sg_policy_classify_person(p, rcpts[i], &who[i]);
     struct sg_envelope env = {.mail_from = "jo.smith@northfield.sch.uk", .rcpts = rv};
     size_t nmatches;
-    struct sg_match *matches = all_matches(p->matcher, text.data, text.len, &nmatches);
+    struct sg_match *matches;
+    unsigned char *hits = sg_xcalloc(sg_matcher_count(p->matcher) + 1, 1);
+    ck_assert(sg_matcher_scan_all(p->matcher, text.data, text.len, hits, &matches, &nmatches, 100000, NULL));
     struct sg_scan scan = {.policy = p, .env = &env, .text = text.data, .text_len = text.len, .rclass = rclass,
                            .nrcpt = nrcpt, .rcpt_person = who, .segs = sv, .nsegs = nsegs,
-                           .matches = matches, .nmatches = nmatches};
+                           .matches = matches, .nmatches = nmatches, .pattern_hits = hits};
     const struct sg_rule *r = &p->rules[0];
     bool *on = sg_xcalloc(nrcpt + 1, sizeof(bool));
     for (size_t i = 0; i < nrcpt; i++)
@@ -159,6 +105,7 @@ static char *run(const struct sg_policy *p, const struct seg *segs, size_t nsegs
         memcpy(on_out, on, nrcpt * sizeof(bool));
     free(on);
     free(matches);
+    free(hits);
     free(who);
     free(rclass);
     free(rv);
@@ -265,6 +212,9 @@ START_TEST(ordinary_word_names_not_alone)
     expect(p, "Rose Hill (year 8) was upset at lunch", true);
     expect(p, "Lily Green, a pupil in 8C", true);
     expect(p, "Rose Hill sits next to Amelia Clarke", true);    /* another pupil's name */
+    expect(p, "We walk up Rose Hill and past Lily Green", false);   /* two places prove nothing */
+    expect(p, "Rose Hill and Lily Green, both in year 8", true);
+    expect(p, "Rose Hill, with A. Clarke", false);                  /* an initial is no signal */
     expect(p, "Grace Chester DOB 02/02/2014", true);
     expect(p, "Rose Hill A801200002011", true);                 /* her UPN */
     /* A second signal far away does not count. */
@@ -288,7 +238,7 @@ START_TEST(ordinary_word_names_not_alone)
 }
 END_TEST
 
-START_TEST(quoted_text_ignored)
+START_TEST(quoted_text_and_display_names_ignored)
 {
     struct sg_policy *p = load_ok("{pupil_names: {ordinary_words: " NAME_WORDS "}}");
     struct seg s[] = {
@@ -301,6 +251,19 @@ START_TEST(quoted_text_ignored)
     ev = run(p, s, 2, stranger, NULL);
     ck_assert_ptr_nonnull(ev);
     ck_assert_msg(strstr(ev, "1 pupil named"), "%s", ev);
+    free(ev);
+    /* Display names in the headers are addressing, not what was written. */
+    struct seg h[] = {
+        {"Amelia Clarke Oliver Wright", SG_SEG_HEADERS, NULL, false},
+        {"Please bring your PE kit on Tuesday.", SG_SEG_BODY, NULL, false},
+    };
+    ev = run(p, h, 2, stranger, NULL);
+    ck_assert_msg(ev == NULL, "display names counted: %s", ev);
+    h[1].source = SG_SEG_SUBJECT;
+    h[1].text = "Amelia Clarke";
+    ev = run(p, h, 2, stranger, NULL);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_msg(strstr(ev, "1 pupil named, in the subject"), "%s", ev);
     free(ev);
     sg_policy_unref(p);
     p = load_ok("{pupil_names: {ordinary_words: " NAME_WORDS ", quoted: true}}");
@@ -325,7 +288,7 @@ START_TEST(evidence_counts_and_where)
     char *ev = run(p, s, 3, stranger, NULL);
     ck_assert_ptr_nonnull(ev);
     ck_assert_msg(strstr(ev, "3 pupils named") && strstr(ev, "in class-list.xlsx, sheet 1") &&
-                  strstr(ev, "1 by a name of ordinary words"), "%s", ev);
+                  strstr(ev, "(1 only with corroboration)"), "%s", ev);
     static const char *const never[] = {"amelia", "Amelia", "clarke", "Clarke", "oliver", "wright", "rose", "hill"};
     for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++)
         ck_assert_msg(!strstr(ev, never[i]), "evidence \"%s\" names \"%s\"", ev, never[i]);
@@ -605,6 +568,78 @@ START_TEST(list_file_reloads)
 }
 END_TEST
 
+/* Through the engine: a whole message to the recipients; the rule's
+ * evidence when it hits (caller frees), and which recipients it names. */
+static char *evaluate(const struct sg_policy *p, const char *raw_text, const char *const *rcpts, bool *on_out)
+{
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
+    char err[128];
+    struct sg_message *m = sg_message_parse_mem(raw_text, strlen(raw_text), &lim, err, sizeof(err));
+    ck_assert_msg(m != NULL, "%s", err);
+    char **rv = sg_xcalloc(1, sizeof(char *));
+    size_t n = 0;
+    for (; rcpts[n]; n++)
+        rv = sg_strv_push(rv, rcpts[n]);
+    struct sg_envelope env = {.mail_from = "jo.smith@northfield.sch.uk", .rcpts = rv, .client_addr = "10.1.2.3",
+                              .when = 1795600800};
+    struct sg_verdict v;
+    sg_verdict_init(&v, n);
+    sg_engine_evaluate(p, &env, m, &v);
+    ck_assert_msg(!v.error, "engine error: %s", v.error);
+    char *ev = NULL;
+    for (size_t i = 0; i < v.nhits; i++) {
+        if (strcmp(v.hits[i].rule->id, "r"))
+            continue;
+        ev = sg_xstrdup(v.hits[i].evidence ? v.hits[i].evidence : "");
+        if (on_out)
+            memcpy(on_out, v.hits[i].rcpt_on, n * sizeof(bool));
+    }
+    sg_verdict_clear(&v);
+    sg_strv_free(rv);
+    sg_message_free(m);
+    return ev;
+}
+
+START_TEST(engine_reply_to_parent)
+{
+    struct sg_policy *p = load_ok("{pupil_names: {ordinary_words: " NAME_WORDS "}}");
+    /* A reply to Amelia's mother: her complaint names another pupil, and
+     * the member of staff's own words name only Amelia. */
+    static const char reply[] =
+        "From: Jo Smith <jo.smith@northfield.sch.uk>\r\nTo: karen.clarke@gmail.com\r\n"
+        "Subject: Re: playground\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Dear Mrs Clarke,\r\n\r\nThank you. Amelia Clarke has been moved to another table.\r\n\r\n"
+        "On Mon, 2 Mar 2026 at 08:10, Karen Clarke <karen.clarke@gmail.com> wrote:\r\n"
+        "> Oliver Wright keeps pushing my daughter in year 9.\r\n";
+    const char *const mum[] = {"karen.clarke@gmail.com", NULL};
+    char *ev = evaluate(p, reply, mum, NULL);
+    ck_assert_msg(ev == NULL, "reply to the mother: %s", ev);
+    /* The same words to a stranger: Amelia is named to someone outside. */
+    bool on[1];
+    ev = evaluate(p, reply, stranger, on);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_msg(strstr(ev, "1 pupil named, in the message text"), "%s", ev);
+    ck_assert(on[0]);
+    free(ev);
+    sg_policy_unref(p);
+    /* Misdirected: the staff member's own words name Oliver to Amelia's mother. */
+    p = load_ok("{misdirected_pupil_data: {ordinary_words: " NAME_WORDS "}}");
+    static const char wrong[] =
+        "From: Jo Smith <jo.smith@northfield.sch.uk>\r\nTo: karen.clarke@gmail.com\r\n"
+        "Subject: Oliver Wright - behaviour\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Dear parent, Oliver has had two detentions this week.\r\n";
+    ev = evaluate(p, wrong, mum, on);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_msg(strstr(ev, "names a pupil who is not this contact's child (1 recipient), in the subject"), "%s",
+                  ev);
+    ck_assert(on[0]);
+    free(ev);
+    ck_assert_ptr_null(evaluate(p, reply, mum, NULL));
+    sg_policy_unref(p);
+}
+END_TEST
+
 Suite *sg_suite_pupil_names(void)
 {
     Suite *s = suite_create("pupil_names");
@@ -612,7 +647,7 @@ Suite *sg_suite_pupil_names(void)
     tcase_add_test(tc, directory_keeps_name_parts);
     tcase_add_test(tc, each_written_form_found);
     tcase_add_test(tc, ordinary_word_names_not_alone);
-    tcase_add_test(tc, quoted_text_ignored);
+    tcase_add_test(tc, quoted_text_and_display_names_ignored);
     tcase_add_test(tc, evidence_counts_and_where);
     tcase_add_test(tc, with_terms_required);
     tcase_add_test(tc, own_child_to_own_contact_passes);
@@ -620,6 +655,7 @@ Suite *sg_suite_pupil_names(void)
     tcase_add_test(tc, condition_errors);
     tcase_add_test(tc, directory_columns_optional_and_checked);
     tcase_add_test(tc, list_file_reloads);
+    tcase_add_test(tc, engine_reply_to_parent);
     suite_add_tcase(s, tc);
     return s;
 }
