@@ -74,6 +74,7 @@ struct sg_rule {
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
     char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
+    char **except_recipients;    /* partner domains ("*.gov.uk") the rule does not apply to */
     bool contacts_exempt;        /* a pupil's listed contact hearing only about their own child is exempt */
     struct sg_condition *conds;
     size_t nconds;

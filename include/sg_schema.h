@@ -38,6 +38,9 @@ const struct sg_cfg_key *sg_detector_option_table(const char *detector);
 void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p);
 void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p);
 void sg_load_rules_free(struct sg_policy *p);
+/* A domain list as staff_domains: lower-cased, "@" and trailing dots
+ * dropped with a warning, "*.x" for subdomains. */
+void sg_load_parse_domains(struct sg_cfg *cfg, yaml_node_t *node, void *field);
 /* A list of mail addresses or "@domain" entries, lower-cased; others are errors. */
 void sg_load_parse_addresses(struct sg_cfg *cfg, yaml_node_t *node, void *field);
 /* True when addr (any case) is in a list sg_load_parse_addresses made. */

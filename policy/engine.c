@@ -231,6 +231,12 @@ static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struc
         on[i] = !r->to_mask || (r->to_mask & SG_RCLASS_BIT(scan->rclass[i]));
         if (on[i] && r->contacts_exempt && scan->rcpt_own_child_only && scan->rcpt_own_child_only[i])
             on[i] = false;
+        if (on[i] && r->except_recipients && r->except_recipients[0]) {
+            char *dom = sg_addr_domain(scan->env->rcpts[i]);
+            if (dom && sg_domain_in_list(r->except_recipients, dom))
+                on[i] = false;
+            free(dom);
+        }
         /* A member of staff writing to their own child is a parent. */
         const struct sg_person *pupil = scan->rcpt_person[i];
         if (on[i] && r->family_exempt && pupil && pupil->is_pupil &&

@@ -55,7 +55,7 @@ static void parse_url_list(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 /* Domains are compared without case and without a trailing dot, and "@"
  * is a common slip from addresses: normalise, and say so, because the
  * admin may have meant something else. */
-static void parse_domains(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+void sg_load_parse_domains(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
     yaml_node_t **nodes;
     char **list = sg_cfg_strlist(cfg, node, "a domain list", &nodes);
@@ -153,14 +153,14 @@ static void parse_networks(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 #define SCHOOL(f) KEY(struct sg_school, f)
 const struct sg_cfg_key sg_schema_school[] = {
     {.key = "name", .type = SG_CFG_STR, .offset = SCHOOL(name), .def = "", .doc = "School or trust name, shown in bounces."},
-    {.key = "staff_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(staff_domains), .custom = parse_domains,
+    {.key = "staff_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(staff_domains), .custom = sg_load_parse_domains,
      .shape = "list of domains", .required = true,
      .doc = "Domains of staff accounts (class `internal`). `\"*.x.sch.uk\"` matches subdomains. Written in "
             "lower case without `@` or a trailing dot; other spellings are read that way with a warning."},
-    {.key = "pupil_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(pupil_domains), .custom = parse_domains,
+    {.key = "pupil_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(pupil_domains), .custom = sg_load_parse_domains,
      .def = "[]", .shape = "list of domains", .doc = "Domains of pupils' school accounts (class `pupil`); written as "
      "`staff_domains`."},
-    {.key = "trust_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(trust_domains), .custom = parse_domains,
+    {.key = "trust_domains", .type = SG_CFG_CUSTOM, .offset = SCHOOL(trust_domains), .custom = sg_load_parse_domains,
      .def = "[]", .shape = "list of domains", .doc = "Other domains inside the trust (class `trust`); written as `staff_domains`."},
     {.key = "timezone", .type = SG_CFG_STR, .offset = SCHOOL(timezone), .def = "Europe/London",
      .doc = "Time zone of the contact windows (tzdata name). A zone without daylight saving (`UTC`, `GMT`) "

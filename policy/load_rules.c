@@ -171,6 +171,11 @@ const struct sg_cfg_key sg_schema_rule[] = {
      .doc = "Authorised voices: mail from these senders (SMTP AUTH login, else envelope sender) is not held by "
             "this rule. For the head, the communications office and HR on press and reference rules "
             "(seed 000 2.2 and 5.2: \"without the express authority of the Principal\")."},
+    {.key = "except_recipients", .type = SG_CFG_CUSTOM, .offset = RULE(except_recipients), .custom = sg_load_parse_domains,
+     .def = "[]", .shape = "list of domains",
+     .doc = "Recipients at these domains (`\"*.gov.uk\"` for subdomains) are not counted by this rule: the "
+            "safeguarding partners a DSL must share with (local authority, police, NHS), an exam board. "
+            "Written as `staff_domains`."},
     {.key = "contacts_exempt", .type = SG_CFG_BOOL, .offset = RULE(contacts_exempt), .shape = "true or false",
      .doc = "A recipient listed in `directory: contacts:` as a parent or carer of every pupil the mail names "
             "(one at least) is exempt: a suspension letter or an EHCP review sent to the pupil's own parent is "
@@ -359,6 +364,7 @@ void sg_load_rules_free(struct sg_policy *p)
         free(r->cite);
         free(r->explain);
         sg_strv_free(r->except_senders);
+        sg_strv_free(r->except_recipients);
     }
     free(p->rules);
     sg_namefind_free(p->names);

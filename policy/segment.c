@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sg_detector.h"
 #include "sg_extract.h"
 #include "sg_quote.h"
@@ -111,6 +112,27 @@ static unsigned limit_of(unsigned status)
     return l;
 }
 
+static bool ends_with_ci(const char *s, const char *tail)
+{
+    size_t n = s ? strlen(s) : 0, t = strlen(tail);
+    return n >= t && !strcasecmp(s + n - t, tail);
+}
+
+/* The type to extract an attachment as, NULL to skip it: a text/...
+ * attachment was read as a text part already (message.c), except that a
+ * spreadsheet export is read again as CSV, cells apart, so a Forename
+ * and a Surname column read as the name they hold. */
+static const char *attachment_type(const struct sg_attachment *a)
+{
+    bool declared_text = a->declared_type && !strncasecmp(a->declared_type, "text/", 5);
+    bool csv = (a->declared_type && !strcasecmp(a->declared_type, "text/csv")) || ends_with_ci(a->filename, ".csv");
+    if (csv && (!strcmp(a->sniffed_type, "text") || !strcmp(a->sniffed_type, "csv")))
+        return "csv";
+    if (declared_text && !strcmp(a->sniffed_type, "text"))
+        return NULL;
+    return a->sniffed_type;
+}
+
 static bool add_attachments(struct sg_scantext *st, const struct sg_policy *p, const struct sg_message *msg)
 {
     struct sg_extract_budget budget;
@@ -122,10 +144,13 @@ static bool add_attachments(struct sg_scantext *st, const struct sg_policy *p, c
             return false;
         if (!p->limits.extract || !a->data || !a->data_len)
             continue;
+        const char *type = attachment_type(a);
+        if (!type)
+            continue;
         char fallback[32];
         snprintf(fallback, sizeof(fallback), "attachment %zu", i + 1);
         struct extract_emit ctx = {st, a->filename ? a->filename : fallback, (unsigned)i, false};
-        unsigned status = sg_extract_attachment(a->data, a->data_len, a->sniffed_type, a->filename, &budget,
+        unsigned status = sg_extract_attachment(a->data, a->data_len, type, a->filename, &budget,
                                                 on_extracted, &ctx);
         if (ctx.failed)
             return false;

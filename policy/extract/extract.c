@@ -233,9 +233,8 @@ static bool ends_with(const struct sg_buf *b, const char *s)
 
 static void trim_sep(struct sg_xout *o)
 {
-    while (o->b.len && (ends_with(&o->b, " | ") || o->b.data[o->b.len - 1] == ' ' ||
-                        o->b.data[o->b.len - 1] == '\t')) {
-        o->b.len -= ends_with(&o->b, " | ") ? 3 : 1;
+    while (o->b.len && (o->b.data[o->b.len - 1] == ' ' || o->b.data[o->b.len - 1] == '\t')) {
+        o->b.len--;
         o->b.data[o->b.len] = '\0';
     }
 }

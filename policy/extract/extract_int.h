@@ -99,4 +99,10 @@ unsigned sg_zip_read_name(struct sg_extract_ctx *x, zip_t *za, const char *name,
  * used for packages that turn out not to be the Office file they seemed). */
 unsigned sg_zip_entries(struct sg_extract_ctx *x, zip_t *za, unsigned depth);
 
+/* Between the cells of a spreadsheet row (CSV, XLSX, ODS, tables): a tab,
+ * which normalising reads as a space, so "Oliver<tab>Wright" in a
+ * Forename and a Surname column is found as the name a reader sees, and a
+ * date of birth in the next cell stays beside it. */
+#define SG_XCELL "\t"
+
 #endif

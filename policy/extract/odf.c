@@ -4,7 +4,7 @@
  *
  * Spreadsheet tables are labelled with their names and presentation
  * pages "slide N" (their notes "slide N notes"); table rows become lines
- * with cells separated by " | ". Repeated cells and rows
+ * with cells separated by tabs (SG_XCELL). Repeated cells and rows
  * (number-columns-repeated="16384") are read once: the repeat is layout,
  * and expanding it is a cheap way to make a reader do work. A document
  * whose manifest has encryption-data is password-protected: ENCRYPTED.
@@ -97,7 +97,7 @@ static bool odf_end(void *u, const char *name)
     } else if (!strcmp(name, "table-cell") || !strcmp(name, "covered-table-cell")) {
         if (d->cells)
             d->cells--;
-        sg_xout_sep(&d->o, " | ");
+        sg_xout_sep(&d->o, SG_XCELL);
     } else if (!strcmp(name, "table-row")) {
         sg_xout_newline(&d->o);
     } else if (!strcmp(name, "notes") && d->in_notes) {

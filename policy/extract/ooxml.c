@@ -4,7 +4,7 @@
  * DOCX: the body, then each header, footer, footnotes, endnotes and
  * comments part; tracked deletions are read too (the recipient can show
  * them). XLSX: each sheet in workbook order, labelled with its name, rows
- * as lines and cells separated by " | ", shared strings resolved. PPTX:
+ * as lines and cells separated by tabs (SG_XCELL), shared strings resolved. PPTX:
  * each slide in presentation order ("slide N"), then its speaker notes
  * ("slide N notes"). A package that is none of these is read as a plain
  * zip.
@@ -149,7 +149,7 @@ static bool docx_end(void *u, const char *name)
     } else if (!strcmp(name, "tc")) {
         if (d->cells)
             d->cells--;
-        sg_xout_sep(&d->o, " | ");
+        sg_xout_sep(&d->o, SG_XCELL);
     } else if (!strcmp(name, "tr")) {
         sg_xout_newline(&d->o);
     }
@@ -300,7 +300,7 @@ static void sheet_cell(struct sheet *s)
         v++, vl--;
     if (!vl)
         return;
-    sg_xout_sep(&s->o, " | ");
+    sg_xout_sep(&s->o, SG_XCELL);
     sg_xout_add(&s->o, v, vl);
 }
 
@@ -430,7 +430,7 @@ static bool slide_end(void *u, const char *name)
     else if (!strcmp(name, "p") || !strcmp(name, "tr"))
         sg_xout_newline(&s->o);
     else if (!strcmp(name, "tc"))
-        sg_xout_sep(&s->o, " | ");
+        sg_xout_sep(&s->o, SG_XCELL);
     return !s->o.full;
 }
 

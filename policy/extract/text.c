@@ -5,7 +5,7 @@
  * with a byte order mark (Excel's "Unicode text"), and otherwise as
  * Windows-1252, which is what a UK Windows machine writes and which
  * covers Latin-1's printable range. CSV rows become lines with cells
- * separated by " | ", so a name and a date of birth on one row stay next
+ * separated by tabs (SG_XCELL), so a name and a date of birth on one row stay next
  * to each other for the detectors.
  */
 #include <stdlib.h>
@@ -64,7 +64,7 @@ static void csv_field(void *field, size_t len, void *u)
 {
     struct csv_out *c = u;
     if (c->row_started)
-        sg_xout_puts(&c->o, " | ");
+        sg_xout_puts(&c->o, SG_XCELL);
     c->row_started = true;
     char *f = field;
     for (size_t i = 0; i < len; i++)
@@ -143,6 +143,6 @@ const struct sg_extractor sg_extractor_text = {
     .name = "text",
     .types = text_types,
     .doc = "plain text (UTF-8, UTF-16 with a byte order mark, else Windows-1252) and CSV "
-           "(rows as lines, cells separated by \" | \")",
+           "(rows as lines, cells separated by tabs)",
     .run = text_run,
 };
