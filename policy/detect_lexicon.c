@@ -35,7 +35,8 @@
 enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS };
 
 struct term {
-    char *text;                  /* as written, for evidence */
+    char *text;                  /* as written */
+    char *label;                 /* for evidence: the term, or where a pattern was written */
     unsigned weight;             /* 0 = not scoring */
     bool corroborates;
     bool unless;                 /* in the sender's own words, it cancels the rule */
@@ -108,6 +109,18 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
         }
     }
     t.text = sg_xstrdup(s);
+    if (t.rx) {
+        /* A DSL reading the evidence cannot read a regex: say where it is. */
+        struct sg_buf l = {0};
+        const char *base = path ? strrchr(path, '/') : NULL;
+        if (path)
+            sg_buf_printf(&l, "pattern at %s:%u", base ? base + 1 : path, line);
+        else
+            sg_buf_printf(&l, "pattern %s", s + 3);
+        t.label = sg_buf_steal(&l);
+    } else {
+        t.label = sg_xstrdup(s);
+    }
     if (lx->nterms == lx->cap) {
         lx->cap = lx->cap ? lx->cap * 2 : 32;
         lx->terms = sg_xrealloc(lx->terms, lx->cap * sizeof(*lx->terms));
@@ -370,7 +383,11 @@ static void describe(const struct lexicon *lx, const struct sg_scan *scan, const
         if (seen)
             continue;
         shown[nshown++] = h[i].term;
-        sg_buf_printf(out, "%s \"%s\"", nshown > 1 ? "," : "", lx->terms[h[i].term].text);
+        const struct term *t = &lx->terms[h[i].term];
+        if (t->rx || !strncmp(t->text, "re:", 3))
+            sg_buf_printf(out, "%s %s", nshown > 1 ? "," : "", t->label);
+        else
+            sg_buf_printf(out, "%s \"%s\"", nshown > 1 ? "," : "", t->label);
     }
     sg_buf_puts(out, " ");
     sg_scan_where(scan, h[from].start, out);
@@ -503,6 +520,7 @@ static void lexicon_free(void *state)
     struct lexicon *lx = state;
     for (size_t i = 0; i < lx->nterms; i++) {
         free(lx->terms[i].text);
+        free(lx->terms[i].label);
         sg_rx_free(lx->terms[i].rx);
     }
     free(lx->terms);

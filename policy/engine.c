@@ -184,7 +184,14 @@ static bool own_child_forename(const struct sg_policy *p, const struct sg_scan *
             if (!names[k] || !*names[k])
                 continue;
             char *low = g_utf8_casefold(names[k], -1);
-            bool found = has_word(scan->text, scan->text_len, low);
+            /* In what the member of staff wrote: not the display name
+             * on the parent's address ("Freddie's mum"), not history. */
+            bool found = false;
+            for (size_t s = 0; s < scan->nsegs && !found; s++) {
+                const struct sg_segment *seg = &scan->segs[s];
+                if (!seg->quoted && (seg->source == SG_SEG_BODY || seg->source == SG_SEG_SUBJECT))
+                    found = has_word(scan->text + seg->off, seg->len, low);
+            }
             g_free(low);
             if (found)
                 return true;

@@ -135,7 +135,7 @@ START_TEST(lexicon_corroboration)
         "{terms: ['4 re:\\bsection\\s+(17|47)\\b'], corroborate: [child, pupil, social care], near: 60}");
     expect_hit(p, "s", "A section 47 enquiry about the child has started.", NULL);
     expect_none(p, "s", "See section 47 of the lease for the landlord's duties.");
-    expect_hit(p, "s", "SECTION 17 assessment for the pupil", "re:");
+    expect_hit(p, "s", "SECTION 17 assessment for the pupil", "pattern");
     sg_policy_unref(p);
 }
 END_TEST
