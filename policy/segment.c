@@ -219,18 +219,3 @@ void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out)
         break;
     }
 }
-
-/* TEMPORARY until branch "extract" merges (policy/extract/): weak
- * stand-ins so main links; the real definitions override them. */
-__attribute__((weak)) void sg_extract_default_budget(struct sg_extract_budget *b)
-{
-    *b = (struct sg_extract_budget){2u << 20, 64u << 20, 2000, 3, 200, 10};
-}
-
-__attribute__((weak)) unsigned sg_extract_attachment(const unsigned char *data, size_t len, const char *sniffed,
-                                                     const char *filename, const struct sg_extract_budget *b,
-                                                     sg_extract_emit emit, void *ctx)
-{
-    (void)data, (void)len, (void)sniffed, (void)filename, (void)b, (void)emit, (void)ctx;
-    return SG_EXTRACT_OK;
-}
