@@ -124,11 +124,15 @@ START_TEST(xlsx_sheets_rows_cells)
 {
     ck_assert_int_eq(write_text(mka_xlsx, "c.xlsx",
                                 "=== Year 7\nName\tDOB\tGroup\nRose Hill\t01/02/2013\t7\n'Grace Chester\t\t3.5\n"
-                                "=== Staff\nSarah Ahmed\tHead\n"), 0);
+                                "DOB 29/02/2012\t29/02/2013\n=== Staff\nSarah Ahmed\tHead\n"), 0);
     ck_assert_str_eq(sniff_file(tmp("c.xlsx"), NULL), "xlsx");
     struct got g = {0};
     ck_assert_uint_eq(extract_file(tmp("c.xlsx"), "c.xlsx", NULL, &g), SG_EXTRACT_OK);
-    HAS(g, "[Year 7]\nName | DOB | Group\nRose Hill | 01/02/2013 | 7\nGrace Chester | 3.5\n");
+    /* 01/02/2013 is stored as day 41306 in a dd/mm/yyyy cell; 29/02/2013
+     * is no date, so it stays a string */
+    HAS(g, "[Year 7]\nName | DOB | Group\nRose Hill | 01/02/2013 | 7\nGrace Chester | 3.5\n"
+           "DOB 29/02/2012 | 29/02/2013\n");
+    HASNT(g, "41306");
     HAS(g, "[Staff]\nSarah Ahmed | Head\n");
     HASNT(g, "'Grace");
     sg_buf_free(&g.all);
