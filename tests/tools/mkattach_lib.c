@@ -151,6 +151,12 @@ static bool line_starts(const struct line *l, const char *s)
     return l->n >= strlen(s) && !memcmp(l->s, s, strlen(s));
 }
 
+/* "===" or "=== Title": the next slide or page ("=== notes" is not). */
+static bool line_breaks(const struct line *l)
+{
+    return line_is(l, "===") || (line_starts(l, "=== ") && !line_is(l, "=== notes"));
+}
+
 /* ---- libzip packages ---- */
 
 static zip_t *zw_open(const char *out)
@@ -642,7 +648,9 @@ int mka_pptx(const char *out, const char *text, size_t len)
         return -1;
     sl[ns++] = (struct slide){0, SIZE_MAX, n};
     for (size_t i = 0; i < n; i++) {
-        if (line_is(&lines[i], "===")) {
+        if (i == 0 && line_breaks(&lines[i])) {
+            sl[0].start = 1;   /* a title line before the first slide */
+        } else if (line_breaks(&lines[i])) {
             sl[ns - 1].end = i;
             if (ns == cap) {
                 cap *= 2;
@@ -1239,12 +1247,12 @@ static int write_pdf(const char *out, const char *text, size_t len, bool encrypt
     }
     pdf_begin(p);
     unsigned page = 0;
-    size_t i = 0;
+    size_t i = n && line_breaks(&lines[0]) ? 1 : 0;   /* a title before the first page */
     int rc = 0;
     do {
         struct mb content = {0}, z = {0};
         mb_puts(&content, "BT\n/F1 11 Tf\n14 TL\n56 786 Td\n");
-        for (; i < n && !line_is(&lines[i], "==="); i++) {
+        for (; i < n && !line_breaks(&lines[i]); i++) {
             pdf_string(&content, lines[i].s, lines[i].n);
             mb_puts(&content, " Tj T*\n");
         }

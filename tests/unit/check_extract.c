@@ -151,6 +151,15 @@ START_TEST(pptx_slides_and_notes)
     HAS(g, "[slide 2]\nSecond slide\n");
     HASNT(g, "[slide 2 notes]");
     sg_buf_free(&g.all);
+    /* titled markers, the first one only beginning slide 1 */
+    ck_assert_int_eq(write_text(mka_pptx, "t.pptx", "=== Slide 1\nFirst\n=== Slide 2\nSecond\n"), 0);
+    struct got t = {0};
+    ck_assert_uint_eq(extract_file(tmp("t.pptx"), "t.pptx", NULL, &t), SG_EXTRACT_OK);
+    HAS(t, "[slide 1]\nFirst\n");
+    HAS(t, "[slide 2]\nSecond\n");
+    HASNT(t, "===");
+    HASNT(t, "[slide 3]");
+    sg_buf_free(&t.all);
 }
 END_TEST
 
@@ -177,6 +186,13 @@ START_TEST(pdf_pages)
     HAS(g, "[page 2]\nSecond page \xc2\xa3" "5");
     ck_assert_int_eq(g.emits, 2);
     sg_buf_free(&g.all);
+    ck_assert_int_eq(write_text(mka_pdf, "t.pdf", "=== Page 1\nFirst\n=== Page 2\nSecond\n"), 0);
+    struct got t = {0};
+    ck_assert_uint_eq(extract_file(tmp("t.pdf"), "t.pdf", NULL, &t), SG_EXTRACT_OK);
+    HAS(t, "[page 1]\nFirst");
+    HAS(t, "[page 2]\nSecond");
+    ck_assert_int_eq(t.emits, 2);
+    sg_buf_free(&t.all);
 }
 END_TEST
 
