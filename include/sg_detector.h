@@ -59,6 +59,7 @@ struct sg_scan {
     const struct sg_match *matches;      /* every phrase occurrence, by start */
     size_t nmatches;
     bool to_safeguarding_team;           /* every recipient is in the sender's school's team */
+    const bool *rcpt_own_child_only;     /* per recipient: a listed contact of every pupil named */
 };
 
 /* The segment holding text offset off (the last one when off is past the end). */

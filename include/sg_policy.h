@@ -74,6 +74,7 @@ struct sg_rule {
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
     char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
+    bool contacts_exempt;        /* a pupil's listed contact hearing only about their own child is exempt */
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
@@ -148,6 +149,7 @@ struct sg_policy {
     void *tz;                    /* GTimeZone of school.timezone */
     char *warnings;              /* file:line lines that did not stop the load */
     char **list_files;           /* phrase lists the rules read (files:) */
+    struct sg_namefind *names;   /* pupils' names, for contacts_exempt rules; NULL when none */
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds

@@ -32,10 +32,13 @@
 #define CORROBORATES 0x80u
 #define MAX_REGEX_TERMS 64
 
+enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS };
+
 struct term {
     char *text;                  /* as written, for evidence */
-    unsigned weight;             /* 0 = corroborating only */
+    unsigned weight;             /* 0 = not scoring */
     bool corroborates;
+    bool unless;                 /* in the sender's own words, it cancels the rule */
     struct sg_rx *rx;            /* "re:" terms */
 };
 
@@ -44,6 +47,7 @@ struct lexicon {
     size_t nterms, cap;
     size_t threshold, window, near;
     bool quoted;
+    bool forwarded;
     bool has_corroboration;
     size_t nregex;
     /* Filled by compile: pattern id -> term index + 1 (0 = not ours). */
@@ -58,10 +62,11 @@ struct hit {
 };
 
 static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *path, unsigned line,
-                     struct lexicon *lx, const char *s, bool corroborating)
+                     struct lexicon *lx, const char *s, enum term_role role)
 {
-    unsigned weight = corroborating ? 0 : 1;
-    if (!corroborating && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
+    bool corroborating = role == TERM_CORROBORATES;
+    unsigned weight = role == TERM_SCORES ? 1 : 0;
+    if (role == TERM_SCORES && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
         weight = (unsigned)(s[0] - '0');
         s += 2;
         while (*s == ' ' || *s == '\t')
@@ -74,7 +79,7 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
             sg_cfg_error(cfg, node, "a weight with no term after it");
         return;
     }
-    struct term t = {.weight = weight, .corroborates = corroborating};
+    struct term t = {.weight = weight, .corroborates = corroborating, .unless = role == TERM_UNLESS};
     if (!strncmp(s, "re:", 3)) {
         if (lx->nregex >= MAX_REGEX_TERMS || !sg_cfg_count_patterns(cfg, node, 1)) {
             sg_cfg_error(cfg, node, "lexicon: at most %d re: terms per rule", MAX_REGEX_TERMS);
@@ -114,7 +119,7 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
 struct file_ctx {
     struct lexicon *lx;
     yaml_node_t *node;
-    bool corroborating;
+    enum term_role role;
 };
 
 static void on_file_line(struct sg_cfg *cfg, const char *path, unsigned line, unsigned col, const char *s,
@@ -124,14 +129,16 @@ static void on_file_line(struct sg_cfg *cfg, const char *path, unsigned line, un
     struct file_ctx *ctx = ctx_;
     if (s[0] == '[') {
         if (!strcmp(s, "[corroborate]"))
-            ctx->corroborating = true;
+            ctx->role = TERM_CORROBORATES;
         else if (!strcmp(s, "[terms]"))
-            ctx->corroborating = false;
+            ctx->role = TERM_SCORES;
+        else if (!strcmp(s, "[unless]"))
+            ctx->role = TERM_UNLESS;
         else
-            sg_cfg_error_file(cfg, path, line, 0, "unknown section %s (known: [terms], [corroborate])", s);
+            sg_cfg_error_file(cfg, path, line, 0, "unknown section %s (known: [terms], [corroborate], [unless])", s);
         return;
     }
-    add_term(cfg, ctx->node, path, line, ctx->lx, s, ctx->corroborating);
+    add_term(cfg, ctx->node, path, line, ctx->lx, s, ctx->role);
 }
 
 static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -139,33 +146,39 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     yaml_node_t **nodes;
     char **items = sg_cfg_strlist(cfg, node, "files", &nodes);
     for (size_t i = 0; items[i]; i++) {
-        struct file_ctx ctx = {field, nodes[i], false};
+        struct file_ctx ctx = {field, nodes[i], TERM_SCORES};
         sg_listfile_read(cfg, nodes[i], items[i], on_file_line, &ctx);
     }
     sg_strv_free(items);
     free(nodes);
 }
 
-static void parse_terms_as(struct sg_cfg *cfg, yaml_node_t *node, struct lexicon *lx, bool corroborating)
+static void parse_terms_as(struct sg_cfg *cfg, yaml_node_t *node, struct lexicon *lx, enum term_role role)
 {
+    static const char *const what[] = {"terms", "corroborate", "unless"};
     yaml_node_t **nodes;
-    char **items = sg_cfg_strlist(cfg, node, corroborating ? "corroborate" : "terms", &nodes);
+    char **items = sg_cfg_strlist(cfg, node, what[role], &nodes);
     size_t n = sg_strv_len(items);
     if (sg_cfg_count_phrases(cfg, node, n))
         for (size_t i = 0; items[i]; i++)
-            add_term(cfg, nodes[i], NULL, 0, lx, items[i], corroborating);
+            add_term(cfg, nodes[i], NULL, 0, lx, items[i], role);
     sg_strv_free(items);
     free(nodes);
 }
 
 static void parse_terms(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
-    parse_terms_as(cfg, node, field, false);
+    parse_terms_as(cfg, node, field, TERM_SCORES);
 }
 
 static void parse_corroborate(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
-    parse_terms_as(cfg, node, field, true);
+    parse_terms_as(cfg, node, field, TERM_CORROBORATES);
+}
+
+static void parse_unless(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    parse_terms_as(cfg, node, field, TERM_UNLESS);
 }
 
 #define LX(f) offsetof(struct lexicon, f)
@@ -178,7 +191,11 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Terms written in the policy, as list lines (`\"3 child protection plan\"`)."},
     {.key = "corroborate", .type = SG_CFG_CUSTOM, .custom = parse_corroborate, .shape = "list",
      .doc = "Supporting terms: when any are given (here or in a file), the rule also needs one within `near` "
-            "characters of the scoring terms."},
+            "characters of the scoring terms (not inside them)."},
+    {.key = "unless", .type = SG_CFG_CUSTOM, .custom = parse_unless, .shape = "list",
+     .doc = "Terms that, in the member of staff's own words, mean the mail is about the matter rather than "
+            "doing it (\"hoax\", \"please do not forward\", \"contact the headteacher\"): the rule does not fire. "
+            "Files give them after `[unless]`."},
     {.key = "threshold", .type = SG_CFG_SIZE, .offset = LX(threshold), .def = "4", .min = 1, .max = 1000,
      .doc = "Summed weight of distinct terms that fires the rule."},
     {.key = "window", .type = SG_CFG_SIZE, .offset = LX(window), .def = "300", .min = 1, .max = 1000000,
@@ -189,6 +206,10 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Count reply history too (`>` lines, \"On ... wrote:\", Outlook's From:/Sent: blocks). By default "
             "only what the member of staff wrote, forwarded or attached counts: the words of the person "
             "replied to are theirs."},
+    {.key = "forwarded", .type = SG_CFG_BOOL, .offset = LX(forwarded), .def = "true",
+     .doc = "Count what the member of staff forwards (forwarded messages and blocks). `false` for language "
+            "rules: forwarding abuse to report it is not using it; forwarding a chain letter or a confidential "
+            "file is still passing it on."},
     {.key = NULL},
 };
 
@@ -201,6 +222,7 @@ static void *lexicon_parse(struct sg_cfg *cfg, yaml_node_t *node)
     }
     sg_cfg_apply_table(cfg, node, lexicon_keys, lx, "lexicon");
     size_t scoring = 0, total = 0;
+    /* "[unless]" terms and "[corroborate]" ones never score. */
     for (size_t i = 0; i < lx->nterms; i++)
         if (!lx->terms[i].corroborates) {
             scoring++;
@@ -371,7 +393,40 @@ static bool corroborated(const struct lexicon *lx, const struct hit *h, size_t n
     for (size_t i = a; i < n; i++) {
         if (h[i].start > hi)
             break;
-        if (h[i].end >= lo && lx->terms[h[i].term].corroborates)
+        if (h[i].end < lo || !lx->terms[h[i].term].corroborates)
+            continue;
+        /* "exclusion" inside "exclusion hearing" is the same words, not
+         * a second signal. */
+        bool inside = false;
+        for (size_t j = first; j <= last && !inside; j++)
+            inside = lx->terms[h[j].term].weight && h[i].start >= h[j].start && h[i].end <= h[j].end;
+        if (!inside)
+            return true;
+    }
+    return false;
+}
+
+/* Whether text at off is the kind this rule reads: reply history only
+ * with quoted:, forwarded text unless forwarded: false. */
+static bool counts_at(const struct lexicon *lx, const struct sg_scan *scan, size_t off)
+{
+    const struct sg_segment *s = sg_scan_segment_at(scan, off);
+    if (!s)
+        return true;
+    if (s->quoted && !lx->quoted)
+        return false;
+    return lx->forwarded || s->source != SG_SEG_FORWARDED;
+}
+
+/* An [unless] term in the member of staff's own words (body or subject,
+ * neither quoted nor forwarded) cancels the rule. */
+static bool cancelled(const struct lexicon *lx, const struct hit *h, size_t n, const struct sg_scan *scan)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!lx->terms[h[i].term].unless)
+            continue;
+        const struct sg_segment *s = sg_scan_segment_at(scan, h[i].start);
+        if (!s || (!s->quoted && (s->source == SG_SEG_BODY || s->source == SG_SEG_SUBJECT)))
             return true;
     }
     return false;
@@ -386,7 +441,7 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
         const struct sg_match *m = &scan->matches[i];
         if (m->id >= lx->nterm_of || !lx->term_of[m->id])
             continue;
-        if (!lx->quoted && sg_scan_quoted(scan, m->start))
+        if (!counts_at(lx, scan, m->start))
             continue;
         push_hit(&h, &n, &cap, m->start, m->end, lx->term_of[m->id] - 1);
     }
@@ -400,17 +455,19 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
                 free(h);
                 return -1;
             }
-            if (!lx->quoted) {
-                size_t w = before;
-                for (size_t i = before; i < n; i++)
-                    if (!sg_scan_quoted(scan, h[i].start))
-                        h[w++] = h[i];
-                n = w;
-            }
+            size_t w = before;
+            for (size_t i = before; i < n; i++)
+                if (counts_at(lx, scan, h[i].start))
+                    h[w++] = h[i];
+            n = w;
         }
         qsort(h, n, sizeof(*h), by_start);
     }
 
+    if (cancelled(lx, h, n, scan)) {
+        free(h);
+        return 0;
+    }
     /* Slide a window over the scoring hits, each term counted once. */
     unsigned *count = sg_xcalloc(lx->nterms ? lx->nterms : 1, sizeof(*count));
     size_t score = 0, lo = 0;

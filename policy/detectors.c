@@ -19,6 +19,8 @@ extern const struct sg_detector sg_detect_identifiers;
 extern const struct sg_detector sg_detect_lexicon;
 extern const struct sg_detector sg_detect_pupil_names;
 extern const struct sg_detector sg_detect_misdirected;
+extern const struct sg_detector sg_detect_landline;
+extern const struct sg_detector sg_detect_adult_urls;
 
 static const struct sg_detector *const registry[] = {
     &sg_detect_phrases,
@@ -34,6 +36,8 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_lexicon,
     &sg_detect_pupil_names,
     &sg_detect_misdirected,
+    &sg_detect_landline,
+    &sg_detect_adult_urls,
     NULL,
 };
 

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <glib.h>
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
 #include "sg_schema.h"
 #include "sg_segment.h"
+#include "namefind.h"
 #include "sg_text.h"
 
 void sg_engine_event_id(char *out, size_t outlen)
@@ -156,6 +158,67 @@ static bool only_to_team(const struct sg_policy *p, const struct sg_envelope *en
     return true;
 }
 
+static bool has_word(const char *text, size_t len, const char *word)
+{
+    size_t wl = strlen(word);
+    if (!wl)
+        return false;
+    for (const char *s = text; (s = memmem(s, len - (size_t)(s - text), word, wl)) != NULL; s++) {
+        bool edge_before = s == text || !g_ascii_isalnum(s[-1]);
+        bool edge_after = (size_t)(s - text) + wl >= len || !g_ascii_isalnum(s[wl]);
+        if (edge_before && edge_after)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the forename (or preferred name) of one of addr's listed
+ * children is in the text the member of staff wrote. */
+static bool own_child_forename(const struct sg_policy *p, const struct sg_scan *scan, const char *addr)
+{
+    size_t n = 0;
+    const struct sg_contact *const *c = sg_directory_contacts(p->directory, addr, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *names[] = {c[i]->pupil->forename, c[i]->pupil->preferred};
+        for (size_t k = 0; k < 2; k++) {
+            if (!names[k] || !*names[k])
+                continue;
+            char *low = g_utf8_casefold(names[k], -1);
+            bool found = has_word(scan->text, scan->text_len, low);
+            g_free(low);
+            if (found)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Per recipient: a pupil's listed contact (directory contacts:) who is
+ * a contact of every pupil the mail names, and it names one at least: a
+ * parent hearing about their own child. */
+static bool *contacts_hearing_of_their_own(const struct sg_policy *p, const struct sg_scan *scan)
+{
+    if (!p->names || !scan->nrcpt)
+        return NULL;
+    struct sg_named *named = NULL;
+    size_t corroborated = 0;
+    size_t n = sg_namefind_scan(p->names, scan, true, &named, &corroborated);
+    bool *ok = sg_xcalloc(scan->nrcpt, sizeof(bool));
+    for (size_t i = 0; i < scan->nrcpt; i++) {
+        bool listed = false;
+        sg_namefind_contact_of(p->names, p->directory, scan->env->rcpts[i], NULL, &listed);
+        /* Naming nobody, the mail may be about anyone (a colleague's
+         * sickness told to a parent): only their child, by full name or
+         * by the forename a letter home uses ("your son Oliver"), makes
+         * it the parent's own business. */
+        ok[i] = listed && (n > 0 || own_child_forename(p, scan, scan->env->rcpts[i]));
+        for (size_t k = 0; k < n && ok[i]; k++)
+            ok[i] = sg_namefind_contact_of(p->names, p->directory, scan->env->rcpts[i], named[k].pupil, NULL);
+    }
+    free(named);
+    return ok;
+}
+
 static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struct sg_verdict *v)
 {
     if (sender_excepted(r, scan))
@@ -166,6 +229,8 @@ static void eval_rule(const struct sg_rule *r, const struct sg_scan *scan, struc
     bool *on = sg_xcalloc(n ? n : 1, sizeof(bool));
     for (size_t i = 0; i < n; i++) {
         on[i] = !r->to_mask || (r->to_mask & SG_RCLASS_BIT(scan->rclass[i]));
+        if (on[i] && r->contacts_exempt && scan->rcpt_own_child_only && scan->rcpt_own_child_only[i])
+            on[i] = false;
         /* A member of staff writing to their own child is a parent. */
         const struct sg_person *pupil = scan->rcpt_person[i];
         if (on[i] && r->family_exempt && pupil && pupil->is_pupil &&
@@ -268,6 +333,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
 
     struct sg_scantext st = {0};
     unsigned char *hits = NULL, *own = NULL;
+    bool *own_child = NULL;
     struct sg_match *matches = NULL;
     size_t nmatches = 0;
     unsigned npat = sg_matcher_count(p->matcher);
@@ -296,6 +362,8 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
     };
     scan.to_safeguarding_team = only_to_team(p, env, scan.sender);
+    own_child = contacts_hearing_of_their_own(p, &scan);
+    scan.rcpt_own_child_only = own_child;
     v->safeguarding_report = scan.to_safeguarding_team;
     sg_rx_limit_take();
     for (size_t i = 0; i < p->nrules && !v->error; i++)
@@ -309,6 +377,7 @@ out:
     sg_engine_settle(p, v);
     free(hits);
     free(own);
+    free(own_child);
     free(matches);
     free(rclass);
     free(rcpt_person);

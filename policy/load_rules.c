@@ -15,6 +15,8 @@
 #include "sg_detector.h"
 #include "sg_schema.h"
 #include "sg_text.h"
+#include "namefind.h"
+#include <unistd.h>
 
 #define RULE(f) offsetof(struct sg_rule, f)
 #define RCLASS(c) SG_RCLASS_BIT(SG_RCLASS_##c)
@@ -169,6 +171,11 @@ const struct sg_cfg_key sg_schema_rule[] = {
      .doc = "Authorised voices: mail from these senders (SMTP AUTH login, else envelope sender) is not held by "
             "this rule. For the head, the communications office and HR on press and reference rules "
             "(seed 000 2.2 and 5.2: \"without the express authority of the Principal\")."},
+    {.key = "contacts_exempt", .type = SG_CFG_BOOL, .offset = RULE(contacts_exempt), .shape = "true or false",
+     .doc = "A recipient listed in `directory: contacts:` as a parent or carer of every pupil the mail names "
+            "(one at least) is exempt: a suspension letter or an EHCP review sent to the pupil's own parent is "
+            "the school doing its job. Default true for `confidential` and `personal-data` when the directory "
+            "has contacts."},
     {.key = "family_exempt", .type = SG_CFG_BOOL, .offset = RULE(family_exempt), .shape = "true or false",
      .doc = "A pupil listed in `relatives` with the sender is exempt from the rule (for that pupil only). Default "
             "true for `pupil-contact`, `contact-details`, `social-media` and `out-of-hours`, false otherwise."},
@@ -225,6 +232,8 @@ static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
     uint64_t seen = sg_cfg_apply_table(cfg, node, sg_schema_rule, r, "rule");
     /* The policies exempt a member of staff's own child from the contact
      * rules (seed 002 "own child, or relative"; 003 "immediate family"). */
+    if (!has(seen, "contacts_exempt"))
+        r->contacts_exempt = r->category == SG_CAT_CONFIDENTIAL || r->category == SG_CAT_PERSONAL_DATA;
     if (!has(seen, "family_exempt"))
         r->family_exempt = r->category == SG_CAT_PUPIL_CONTACT || r->category == SG_CAT_CONTACT_DETAILS ||
                            r->category == SG_CAT_SOCIAL_MEDIA || r->category == SG_CAT_OUT_OF_HOURS;
@@ -287,6 +296,31 @@ void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
     g_hash_table_destroy(nodes);
 }
 
+/* contacts_exempt needs to know which pupils a mail names: one shared
+ * name finder, with the pupil_names defaults, when a rule asks and the
+ * directory has both pupils and contacts. */
+static const struct sg_namefind_opts contact_name_opts = {.near = 150, .ordinary_words = "lists/name-words.txt"};
+static const struct sg_namefind_opts contact_name_opts_no_words = {.near = 150, .ordinary_words = ""};
+
+static void prepare_contact_names(struct sg_cfg *cfg, struct sg_policy *p)
+{
+    bool wanted = false;
+    for (size_t i = 0; i < p->nrules; i++)
+        wanted |= p->rules[i].contacts_exempt;
+    if (!wanted || !p->dircfg.pupils_path || !*p->dircfg.pupils_path || !p->dircfg.contacts_path ||
+        !*p->dircfg.contacts_path)
+        return;
+    char *words = sg_cfg_path(cfg, contact_name_opts.ordinary_words);
+    bool have_words = access(words, R_OK) == 0;
+    free(words);
+    p->names = sg_namefind_new(cfg, NULL, NULL, "contacts_exempt",
+                               have_words ? &contact_name_opts : &contact_name_opts_no_words);
+    if (p->names && !sg_namefind_compile(p->names, p->matcher, cfg)) {
+        sg_namefind_free(p->names);
+        p->names = NULL;
+    }
+}
+
 void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
 {
     p->matcher = sg_matcher_new();
@@ -305,6 +339,7 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
                 sg_cfg_error_at(cfg, r->line, 1, "rule %s: condition %s could not be prepared", r->id, d->key);
         }
     }
+    prepare_contact_names(cfg, p);
     /* Content rules read attachments' text too, which needs their bytes. */
     if (p->needs_text && p->limits.extract)
         p->limits.msg.decode_attachments = true;
@@ -326,5 +361,6 @@ void sg_load_rules_free(struct sg_policy *p)
         sg_strv_free(r->except_senders);
     }
     free(p->rules);
+    sg_namefind_free(p->names);
     sg_matcher_free(p->matcher);
 }

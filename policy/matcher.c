@@ -16,6 +16,7 @@
 #include <string.h>
 #include <hs/hs.h>
 #include "sg_text.h"
+#include "hscache.h"
 
 struct sg_matcher {
     char **phrases;              /* normalised, as given */
@@ -122,8 +123,11 @@ static void fold_lookalikes(const char *in, size_t len, char *out)
 }
 
 /* No HS_FLAG_UCP: Hyperscan has no \b in UCP mode, and the lists need \b
- * more than Unicode classes (\w is ASCII here; the text is case-folded). */
-#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST)
+ * more than Unicode classes (\w is ASCII here; the text is case-folded).
+ * No HS_FLAG_SOM_LEFTMOST either: start of match made the database take
+ * seconds to build; a regex occurrence is placed at its end, which is
+ * close enough for windows of hundreds of characters. */
+#define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8)
 
 unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
 {
@@ -136,14 +140,14 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
     }
     /* Hyperscan reads most of pcre2's syntax but not all (back-references,
      * look-behind of varying length): ask before taking it in. */
-    hs_database_t *db = NULL;
+    hs_expr_info_t *info = NULL;
     hs_compile_error_t *cerr = NULL;
-    if (hs_compile(pattern, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+    if (hs_expression_info(pattern, REGEX_FLAGS, &info, &cerr) != HS_SUCCESS) {
         hs_free_compile_error(cerr);
         sg_buf_free(&key);
         return UINT_MAX;
     }
-    hs_free_database(db);
+    free(info);
     if (m->count == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 64;
         m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
@@ -213,8 +217,7 @@ bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
             flags[i] = REGEX_FLAGS;
     }
     hs_compile_error_t *cerr = NULL;
-    hs_error_t rc = hs_compile_multi((const char *const *)m->exprs, flags, ids, m->nexprs,
-                                     HS_MODE_BLOCK, NULL, &m->db, &cerr);
+    hs_error_t rc = sg_hscache_compile((const char *const *)m->exprs, flags, ids, m->nexprs, &m->db, &cerr);
     free(flags);
     free(ids);
     if (rc != HS_SUCCESS) {
@@ -308,7 +311,8 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
     unsigned n = m->expr_len[expr];
     if (to < n)
         return 0;
-    size_t start = m->expr_edges[expr] & 4 ? (size_t)from : (size_t)to - n;
+    /* A regex occurrence is placed at its last byte (no start of match). */
+    size_t start = m->expr_edges[expr] & 4 ? (to ? (size_t)to - 1 : 0) : (size_t)to - n;
     if ((m->expr_edges[expr] & 1) && start > 0 && is_word_byte((unsigned char)ctx->text[start - 1]))
         return 0;
     if ((m->expr_edges[expr] & 2) && to < ctx->len && is_word_byte((unsigned char)ctx->text[to]))

@@ -63,6 +63,8 @@ passed=0 failed=0 last_err=
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# Compiled phrase databases shared by the runs of this corpus (policy/hscache.c).
+export SAFEGUARD_HS_CACHE=${SAFEGUARD_HS_CACHE:-$tmp/hs}
 
 # Expands a template into the build tree, once per run (the cache is why
 # this is not called in a $(...) subshell): sets msg to the message path,

@@ -250,7 +250,7 @@ START_TEST(engine_scopes_rules_by_recipient_class)
     struct sg_policy *p = sg_policy_load(path, &errors);
     ck_assert_msg(p != NULL, "%s", errors ? errors : "");
     struct sg_message *m = parse("From: a@northfield.sch.uk\nSubject: Review\n\n"
-                                 "Attached is the Child Protection Plan for R.\n");
+                                 "Attached is the Child Protection Plan for R. in Year 9.\n");
     char *rcpts[] = {"colleague@northfield.sch.uk", "parent@gmail.com", NULL};
     struct sg_envelope env = {.mail_from = "a@northfield.sch.uk", .rcpts = rcpts};
     struct sg_verdict v;
