@@ -4,7 +4,9 @@
  * DOCX: the body, then each header, footer, footnotes, endnotes and
  * comments part; tracked deletions are read too (the recipient can show
  * them). XLSX: each sheet in workbook order, labelled with its name, rows
- * as lines and cells separated by tabs (SG_XCELL), shared strings resolved. PPTX:
+ * as lines and cells separated by tabs (SG_XCELL), shared strings resolved, and
+ * numbers in date-formatted cells shown as dd/mm/yyyy (a date of birth
+ * column is day numbers underneath). PPTX:
  * each slide in presentation order ("slide N"), then its speaker notes
  * ("slide N notes"). A package that is none of these is read as a plain
  * zip.
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <glib.h>
 #include "extract_int.h"
 
 #define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -257,9 +260,97 @@ static bool sst_text(void *u, const char *s, size_t n)
     return true;
 }
 
+/* Which cell formats (xl/styles.xml cellXfs) show a number as a date. */
+struct styles {
+    bool *xf_date;
+    size_t nxf;
+    int *custom_ids;            /* numFmt ids whose format code is a date */
+    size_t ncustom;
+    int in_cellxfs;
+    bool date1904;
+};
+
+/* A number format code shows a date when, outside quotes, brackets and
+ * escapes, it has a day or a year ("m" alone may be minutes). */
+static bool format_is_date(const char *code)
+{
+    bool quoted = false;
+    for (const char *p = code; *p; p++) {
+        if (quoted) {
+            quoted = *p != '"';
+        } else if (*p == '"') {
+            quoted = true;
+        } else if (*p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '[') {
+            const char *q = strchr(p, ']');
+            if (!q)
+                return false;
+            p = q;
+        } else if (*p == 'd' || *p == 'D' || *p == 'y' || *p == 'Y') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool builtin_date(int id)
+{
+    return (id >= 14 && id <= 17) || id == 22 || (id >= 27 && id <= 36) || (id >= 50 && id <= 58);
+}
+
+static bool styles_start(void *u, const char *name, void *r)
+{
+    struct styles *st = u;
+    if (!strcmp(name, "numFmt")) {
+        char *id = sg_xml_attr(r, "numFmtId"), *code = sg_xml_attr(r, "formatCode");
+        if (id && code && format_is_date(code) && st->ncustom < 10000) {
+            st->custom_ids = sg_xrealloc(st->custom_ids, (st->ncustom + 1) * sizeof(int));
+            st->custom_ids[st->ncustom++] = atoi(id);
+        }
+        free(id);
+        free(code);
+    } else if (!strcmp(name, "cellXfs")) {
+        st->in_cellxfs = 1;
+    } else if (!strcmp(name, "xf") && st->in_cellxfs && st->nxf < 100000) {
+        char *id = sg_xml_attr(r, "numFmtId");
+        int n = id ? atoi(id) : 0;
+        free(id);
+        bool date = builtin_date(n);
+        for (size_t i = 0; i < st->ncustom && !date; i++)
+            date = st->custom_ids[i] == n;
+        st->xf_date = sg_xrealloc(st->xf_date, (st->nxf + 1) * sizeof(bool));
+        st->xf_date[st->nxf++] = date;
+    }
+    return true;
+}
+
+static bool styles_end(void *u, const char *name)
+{
+    struct styles *st = u;
+    if (!strcmp(name, "cellXfs"))
+        st->in_cellxfs = 0;
+    return true;
+}
+
+/* An Excel day number as dd/mm/yyyy (how a UK school's sheet shows it). */
+static bool format_date(double serial, bool date1904, char *out, size_t outlen)
+{
+    if (serial < 1 || serial > 2958465)
+        return false;
+    GDate *d = g_date_new_dmy(date1904 ? 1 : 30, date1904 ? G_DATE_JANUARY : G_DATE_DECEMBER,
+                              date1904 ? 1904 : 1899);
+    g_date_add_days(d, (guint)serial);
+    snprintf(out, outlen, "%02u/%02u/%04u", g_date_get_day(d), (unsigned)g_date_get_month(d), g_date_get_year(d));
+    g_date_free(d);
+    return true;
+}
+
 struct sheet {
     struct sg_xout o;
     const struct sst *sst;
+    const struct styles *styles;
+    long style;                 /* the cell's s attribute */
     char *type;                 /* the cell's t attribute */
     struct sg_buf v;            /* its value or inline string */
     int in_v, in_is_t, in_cell;
@@ -271,6 +362,9 @@ static bool sheet_start(void *u, const char *name, void *r)
     if (!strcmp(name, "c")) {
         free(s->type);
         s->type = sg_xml_attr(r, "t");
+        char *style = sg_xml_attr(r, "s");
+        s->style = style ? strtol(style, NULL, 10) : 0;
+        free(style);
         s->v.len = 0;
         s->in_cell = 1;
     } else if (!strcmp(name, "v") && s->in_cell) {
@@ -283,6 +377,7 @@ static bool sheet_start(void *u, const char *name, void *r)
 
 static void sheet_cell(struct sheet *s)
 {
+    char date[16];
     const char *v = s->v.data ? s->v.data : "";
     size_t vl = s->v.len;
     if (s->type && !strcmp(s->type, "s")) {
@@ -295,6 +390,14 @@ static void sheet_cell(struct sheet *s)
     } else if (s->type && !strcmp(s->type, "b")) {
         v = vl && v[0] == '1' ? "TRUE" : "FALSE";
         vl = strlen(v);
+    } else if ((!s->type || !strcmp(s->type, "n")) && s->style > 0 && (size_t)s->style < s->styles->nxf &&
+               s->styles->xf_date[s->style]) {
+        char *end;
+        double serial = strtod(v, &end);
+        if (end != v && !*end && format_date(serial, s->styles->date1904, date, sizeof(date))) {
+            v = date;
+            vl = strlen(date);
+        }
     }
     while (vl && (*v == ' ' || *v == '\n'))
         v++, vl--;
@@ -335,11 +438,17 @@ struct wb_sheet {
 struct workbook {
     struct wb_sheet *v;
     size_t n;
+    struct styles *styles;
 };
 
 static bool wb_start(void *u, const char *name, void *r)
 {
     struct workbook *wb = u;
+    if (!strcmp(name, "workbookPr")) {
+        char *d = sg_xml_attr(r, "date1904");
+        wb->styles->date1904 = d && (!strcmp(d, "1") || !strcmp(d, "true"));
+        free(d);
+    }
     if (strcmp(name, "sheet") || wb->n >= 100000)
         return true;
     wb->v = sg_xrealloc(wb->v, (wb->n + 1) * sizeof(*wb->v));
@@ -348,9 +457,9 @@ static bool wb_start(void *u, const char *name, void *r)
 }
 
 static unsigned sheet_part(struct sg_extract_ctx *x, zip_t *za, const char *part, const char *where,
-                           const struct sst *sst, bool *more)
+                           const struct sst *sst, const struct styles *styles, bool *more)
 {
-    struct sheet s = {.o = {.x = x}, .sst = sst};
+    struct sheet s = {.o = {.x = x}, .sst = sst, .styles = styles};
     struct sg_xml_walk w = {sheet_start, sheet_end, sheet_text, &s};
     unsigned rc = walk_part(x, za, part, &w);
     *more = sg_xout_flush(&s.o, where) && !(rc & SG_EXTRACT_BUDGET);
@@ -366,7 +475,10 @@ static unsigned xlsx_run(struct sg_extract_ctx *x, zip_t *za)
     memset(&sst, 0, sizeof(sst));
     struct sg_xml_walk sw = {sst_start, sst_end, sst_text, &sst};
     unsigned rc = walk_part(x, za, "xl/sharedStrings.xml", &sw);
-    struct workbook wb = {0};
+    struct styles styles = {0};
+    struct sg_xml_walk stw = {styles_start, styles_end, NULL, &styles};
+    rc |= walk_part(x, za, "xl/styles.xml", &stw);
+    struct workbook wb = {.styles = &styles};
     struct sg_xml_walk ww = {.start = wb_start, .u = &wb};
     rc |= walk_part(x, za, "xl/workbook.xml", &ww);
     struct rels rs = {0};
@@ -380,7 +492,7 @@ static unsigned xlsx_run(struct sg_extract_ctx *x, zip_t *za)
         char *part = resolve("xl/", rel->target);
         char label[32];
         snprintf(label, sizeof(label), "sheet %zu", i + 1);
-        rc |= sheet_part(x, za, part, wb.v[i].name && *wb.v[i].name ? wb.v[i].name : label, &sst, &more);
+        rc |= sheet_part(x, za, part, wb.v[i].name && *wb.v[i].name ? wb.v[i].name : label, &sst, &styles, &more);
         free(part);
         done++;
     }
@@ -391,7 +503,7 @@ static unsigned xlsx_run(struct sg_extract_ctx *x, zip_t *za)
         if (zip_name_locate(za, part, ZIP_FL_NOCASE) < 0)
             break;
         snprintf(label, sizeof(label), "sheet %u", k);
-        rc |= sheet_part(x, za, part, label, &sst, &more);
+        rc |= sheet_part(x, za, part, label, &sst, &styles, &more);
     }
     for (size_t i = 0; i < wb.n; i++) {
         free(wb.v[i].name);
@@ -401,6 +513,8 @@ static unsigned xlsx_run(struct sg_extract_ctx *x, zip_t *za)
     rels_free(&rs);
     sg_buf_free(&sst.pool);
     free(sst.off);
+    free(styles.xf_date);
+    free(styles.custom_ids);
     return rc;
 }
 

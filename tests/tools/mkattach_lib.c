@@ -151,6 +151,12 @@ static bool line_starts(const struct line *l, const char *s)
     return l->n >= strlen(s) && !memcmp(l->s, s, strlen(s));
 }
 
+/* "===" or "=== Title": the next slide or page ("=== notes" is not). */
+static bool line_breaks(const struct line *l)
+{
+    return line_is(l, "===") || (line_starts(l, "=== ") && !line_is(l, "=== notes"));
+}
+
 /* ---- libzip packages ---- */
 
 static zip_t *zw_open(const char *out)
@@ -424,6 +430,32 @@ static bool is_number(const char *s, size_t n)
     return *end == '\0' && strspn(tmp, "0123456789.-eE") == n;
 }
 
+/* Days since 0000-03-01 of a proleptic Gregorian date. */
+static long civil_days(long y, long m, long d)
+{
+    long yy = m <= 2 ? y - 1 : y, era = yy / 400, yoe = yy - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+}
+
+/* "dd/mm/yyyy" as an Excel serial day number (1900 system: days since
+ * 1899-12-30, right from March 1900 on), or -1. */
+static long excel_date(const char *s, size_t n)
+{
+    if (n != 10 || s[2] != '/' || s[5] != '/')
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (i != 2 && i != 5 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    long d = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    long y = atol(s + 6);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || y < 1901 ||
+        (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+        return -1;   /* not a date: kept as text */
+    return civil_days(y, m, d) - civil_days(1899, 12, 30);
+}
+
 struct sst {
     struct mb xml;
     char **s;
@@ -486,8 +518,12 @@ int mka_xlsx(const char *out, const char *text, size_t len)
             size_t clen = end - c;
             char ref[16];
             col_ref(ref, (unsigned)col);
+            long serial;
             if (!clen) {
                 /* an empty cell is simply absent */
+            } else if ((serial = excel_date(cell, clen)) > 0) {
+                /* a date, as Excel keeps one: a day number styled as a date */
+                mb_printf(b, "<c r=\"%s%u\" s=\"1\"><v>%ld</v></c>", ref, row, serial);
             } else if (is_number(cell, clen)) {
                 mb_printf(b, "<c r=\"%s%u\"><v>%.*s</v></c>", ref, row, (int)clen, cell);
             } else if (cell[0] == '\'') {
@@ -521,7 +557,8 @@ int mka_xlsx(const char *out, const char *text, size_t len)
                 "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
                 "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
                 "<Override PartName=\"/xl/workbook.xml\" ContentType=\"" CT_BASE "spreadsheetml.sheet.main+xml\"/>"
-                "<Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"" CT_BASE "spreadsheetml.sharedStrings+xml\"/>");
+                "<Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"" CT_BASE "spreadsheetml.sharedStrings+xml\"/>"
+                "<Override PartName=\"/xl/styles.xml\" ContentType=\"" CT_BASE "spreadsheetml.styles+xml\"/>");
     for (size_t s = 0; s < nsheets; s++)
         mb_printf(&b, "<Override PartName=\"/xl/worksheets/sheet%zu.xml\" ContentType=\"" CT_BASE "spreadsheetml.worksheet+xml\"/>", s + 1);
     mb_puts(&b, "</Types>");
@@ -542,8 +579,20 @@ int mka_xlsx(const char *out, const char *text, size_t len)
     for (size_t s = 0; s < nsheets; s++)
         mb_printf(&b, "<Relationship Id=\"rId%zu\" Type=\"" NS_R "/worksheet\" Target=\"worksheets/sheet%zu.xml\"/>", s + 1, s + 1);
     mb_printf(&b, "<Relationship Id=\"rId%zu\" Type=\"" NS_R "/sharedStrings\" Target=\"sharedStrings.xml\"/>", nsheets + 1);
+    mb_printf(&b, "<Relationship Id=\"rId%zu\" Type=\"" NS_R "/styles\" Target=\"styles.xml\"/>", nsheets + 2);
     mb_puts(&b, "</Relationships>");
     rc |= zw_add_mb(za, "xl/_rels/workbook.xml.rels", &b);
+
+    mb_puts(&b, XML_DECL "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+                "<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"dd/mm/yyyy\"/></numFmts>"
+                "<fonts count=\"1\"><font><sz val=\"11\"/><name val=\"Calibri\"/></font></fonts>"
+                "<fills count=\"1\"><fill><patternFill patternType=\"none\"/></fill></fills>"
+                "<borders count=\"1\"><border/></borders>"
+                "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
+                "<cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
+                "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/></cellXfs>"
+                "</styleSheet>");
+    rc |= zw_add_mb(za, "xl/styles.xml", &b);
 
     mb_printf(&b, XML_DECL "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"%zu\" uniqueCount=\"%zu\">", sst.n, sst.n);
     if (sst.xml.d)
@@ -599,7 +648,9 @@ int mka_pptx(const char *out, const char *text, size_t len)
         return -1;
     sl[ns++] = (struct slide){0, SIZE_MAX, n};
     for (size_t i = 0; i < n; i++) {
-        if (line_is(&lines[i], "===")) {
+        if (i == 0 && line_breaks(&lines[i])) {
+            sl[0].start = 1;   /* a title line before the first slide */
+        } else if (line_breaks(&lines[i])) {
             sl[ns - 1].end = i;
             if (ns == cap) {
                 cap *= 2;
@@ -1196,12 +1247,12 @@ static int write_pdf(const char *out, const char *text, size_t len, bool encrypt
     }
     pdf_begin(p);
     unsigned page = 0;
-    size_t i = 0;
+    size_t i = n && line_breaks(&lines[0]) ? 1 : 0;   /* a title before the first page */
     int rc = 0;
     do {
         struct mb content = {0}, z = {0};
         mb_puts(&content, "BT\n/F1 11 Tf\n14 TL\n56 786 Td\n");
-        for (; i < n && !line_is(&lines[i], "==="); i++) {
+        for (; i < n && !line_breaks(&lines[i]); i++) {
             pdf_string(&content, lines[i].s, lines[i].n);
             mb_puts(&content, " Tj T*\n");
         }

@@ -124,11 +124,15 @@ START_TEST(xlsx_sheets_rows_cells)
 {
     ck_assert_int_eq(write_text(mka_xlsx, "c.xlsx",
                                 "=== Year 7\nName\tDOB\tGroup\nRose Hill\t01/02/2013\t7\n'Grace Chester\t\t3.5\n"
-                                "=== Staff\nSarah Ahmed\tHead\n"), 0);
+                                "DOB 29/02/2012\t29/02/2013\n=== Staff\nSarah Ahmed\tHead\n"), 0);
     ck_assert_str_eq(sniff_file(tmp("c.xlsx"), NULL), "xlsx");
     struct got g = {0};
     ck_assert_uint_eq(extract_file(tmp("c.xlsx"), "c.xlsx", NULL, &g), SG_EXTRACT_OK);
-    HAS(g, "[Year 7]\nName\tDOB\tGroup\nRose Hill\t01/02/2013\t7\nGrace Chester\t3.5\n");
+    /* 01/02/2013 is stored as day 41306 in a dd/mm/yyyy cell; 29/02/2013
+     * is no date, so it stays a string */
+    HAS(g, "[Year 7]\nName\tDOB\tGroup\nRose Hill\t01/02/2013\t7\nGrace Chester\t3.5\n"
+           "DOB 29/02/2012\t29/02/2013\n");
+    HASNT(g, "41306");
     HAS(g, "[Staff]\nSarah Ahmed\tHead\n");
     HASNT(g, "'Grace");
     sg_buf_free(&g.all);
@@ -147,6 +151,15 @@ START_TEST(pptx_slides_and_notes)
     HAS(g, "[slide 2]\nSecond slide\n");
     HASNT(g, "[slide 2 notes]");
     sg_buf_free(&g.all);
+    /* titled markers, the first one only beginning slide 1 */
+    ck_assert_int_eq(write_text(mka_pptx, "t.pptx", "=== Slide 1\nFirst\n=== Slide 2\nSecond\n"), 0);
+    struct got t = {0};
+    ck_assert_uint_eq(extract_file(tmp("t.pptx"), "t.pptx", NULL, &t), SG_EXTRACT_OK);
+    HAS(t, "[slide 1]\nFirst\n");
+    HAS(t, "[slide 2]\nSecond\n");
+    HASNT(t, "===");
+    HASNT(t, "[slide 3]");
+    sg_buf_free(&t.all);
 }
 END_TEST
 
@@ -173,6 +186,13 @@ START_TEST(pdf_pages)
     HAS(g, "[page 2]\nSecond page \xc2\xa3" "5");
     ck_assert_int_eq(g.emits, 2);
     sg_buf_free(&g.all);
+    ck_assert_int_eq(write_text(mka_pdf, "t.pdf", "=== Page 1\nFirst\n=== Page 2\nSecond\n"), 0);
+    struct got t = {0};
+    ck_assert_uint_eq(extract_file(tmp("t.pdf"), "t.pdf", NULL, &t), SG_EXTRACT_OK);
+    HAS(t, "[page 1]\nFirst");
+    HAS(t, "[page 2]\nSecond");
+    ck_assert_int_eq(t.emits, 2);
+    sg_buf_free(&t.all);
 }
 END_TEST
 
