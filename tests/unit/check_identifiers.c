@@ -41,25 +41,7 @@ static char *scan(const struct sg_policy *p, const char *body)
     struct sg_buf raw = {0};
     sg_buf_printf(&raw, "From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: test\r\n"
                         "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", body);
-    struct sg_message_limits lim;
-    sg_message_default_limits(&lim);
-    char err[128];
-    struct sg_message *m = sg_message_parse_mem(raw.data, raw.len, &lim, err, sizeof(err));
-    ck_assert_ptr_nonnull(m);
-    char **rcpts = sg_strv_push(sg_xcalloc(1, sizeof(char *)), "y@example.com");
-    struct sg_envelope env = {.mail_from = "x@t.sch.uk", .rcpts = rcpts, .client_addr = "10.1.2.3",
-                              .when = 1795600800};
-    struct sg_verdict v;
-    sg_verdict_init(&v, 1);
-    sg_engine_evaluate(p, &env, m, &v);
-    ck_assert_msg(!v.error, "engine error: %s", v.error);
-    char *ev = NULL;
-    for (size_t i = 0; i < v.nhits; i++)
-        if (!strcmp(v.hits[i].rule->id, "ids"))
-            ev = sg_xstrdup(v.hits[i].evidence ? v.hits[i].evidence : "");
-    sg_verdict_clear(&v);
-    sg_strv_free(rcpts);
-    sg_message_free(m);
+    char *ev = sg_test_rule_evidence(p, raw.data, "y@example.com", "ids");
     sg_buf_free(&raw);
     return ev;
 }
