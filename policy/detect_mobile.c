@@ -53,6 +53,7 @@ struct mobile_ctx {
     const struct mobile *m;
     const struct sg_policy *p;
     struct sg_buf *ev;
+    const struct sg_scan *scan;
 };
 
 static bool listed(char *const *list, const char *digits)
@@ -66,12 +67,17 @@ static bool listed(char *const *list, const char *digits)
 static int on_candidate(const char *s, size_t len, void *ctx_)
 {
     struct mobile_ctx *ctx = ctx_;
+    /* A pupil's own number quoted back in a reply is theirs, not given. */
+    if (sg_scan_quoted(ctx->scan, (size_t)(s - ctx->scan->text)))
+        return 0;
     char *raw = sg_xstrndup(s, len);
     char *d = sg_phone_national(raw);
     free(raw);
     int found = sg_mobile_digits_ok(d) && !listed(ctx->p->school.landlines, d) && !listed(ctx->m->allow, d);
-    if (found)                       /* evidence never carries the whole number */
-        sg_buf_printf(ctx->ev, "UK mobile number ending %s", d + 8);
+    if (found) {                     /* evidence never carries the whole number */
+        sg_buf_printf(ctx->ev, "UK mobile number ending %s ", d + 8);
+        sg_scan_where(ctx->scan, (size_t)(s - ctx->scan->text), ctx->ev);
+    }
     free(d);
     return found;
 }
@@ -79,7 +85,7 @@ static int on_candidate(const char *s, size_t len, void *ctx_)
 static int mobile_scan(const void *state, const struct sg_scan *scan, struct sg_finding *out)
 {
     const struct mobile *m = state;
-    struct mobile_ctx ctx = {m, scan->policy, &out->evidence};
+    struct mobile_ctx ctx = {m, scan->policy, &out->evidence, scan};
     return m->rx ? sg_rx_each(m->rx, scan->text, scan->text_len, on_candidate, &ctx) : 0;
 }
 
@@ -101,7 +107,8 @@ static const struct sg_cfg_key mobile_opts[] = {
 const struct sg_detector sg_detect_mobile = {
     .key = "mobile",
     .options = mobile_opts,
-    .doc = "A UK mobile number in the text (school numbers and allow: excepted).",
+    .doc = "A UK mobile number in the text (school numbers and allow: excepted; reply history, the other "
+           "side's own words, too).",
     .needs_text = true,
     .parse = mobile_parse,
     .scan = mobile_scan,

@@ -92,8 +92,23 @@ static bool freemail(const char *domain)
 }
 
 /* Rewrites the spelt-out form as an address, then judges it as one. */
+/* Reply history is the other side's words: a pupil's own address quoted
+ * back, or the "On ... wrote:" line naming it, is not one given to them. */
+static bool in_reply_history(const void *ctx, const char *s)
+{
+    const struct sg_scan *scan = ((const struct pe_ctx *)ctx)->scan;
+    return sg_scan_quoted(scan, (size_t)(s - scan->text));
+}
+
+static int on_address_in_text(const char *s, size_t len, void *ctx)
+{
+    return in_reply_history(ctx, s) ? 0 : on_address(s, len, ctx);
+}
+
 static int on_spelt(const char *s, size_t len, void *ctx)
 {
+    if (in_reply_history(ctx, s))
+        return 0;
     struct sg_buf b = {0};
     sg_buf_append(&b, "", 0);
     size_t i = 0;
@@ -129,7 +144,7 @@ static int pe_scan(const void *state, const struct sg_scan *scan, struct sg_find
 {
     const struct pemail *pe = state;
     struct pe_ctx ctx = {pe, scan, &out->evidence};
-    int rc = pe->rx ? sg_rx_each(pe->rx, scan->text, scan->text_len, on_address, &ctx) : 0;
+    int rc = pe->rx ? sg_rx_each(pe->rx, scan->text, scan->text_len, on_address_in_text, &ctx) : 0;
     if (!rc && pe->spelt)
         rc = sg_rx_each(pe->spelt, scan->text, scan->text_len, on_spelt, &ctx);
     return rc;

@@ -184,6 +184,36 @@ START_TEST(phrases_and_regex_leave_reply_history)
 }
 END_TEST
 
+/* A policy whose one rule "lx" is match: {<cond>: true}. */
+static struct sg_policy *one_condition(const char *cond)
+{
+    struct sg_buf y = {0};
+    sg_buf_printf(&y, "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+                      "rules:\n  - id: lx\n    category: contact-details\n    action: quarantine\n    cite: c\n"
+                      "    match: {%s: true}\n", cond);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
+    sg_buf_free(&y);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    free(errors);
+    return p;
+}
+
+START_TEST(contact_details_quoted_back_are_theirs)
+{
+    struct sg_policy *p = one_condition("mobile");
+    expect_none(p, "Re: trip", "Thanks, noted.\n\nOn Mon, 2 Nov 2026 at 10:00, Jack <j@x.com> wrote:\n"
+                "> my mum's number is 07700 900123 if you need it\n");
+    expect_hit(p, "Re: trip", "Text me on 07700 900123.\n", "in the message text");
+    sg_policy_unref(p);
+    p = one_condition("personal_email");
+    expect_none(p, "Re: trip", "Thanks.\n\nOn Mon, 2 Nov 2026 at 10:00, Jack <jack.t2011@gmail.com> wrote:\n"
+                "> or email me at jack.t2011@gmail.com\n");
+    expect_hit(p, "Re: trip", "Email me at my.own@gmail.com\n", NULL);
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(lookalikes_and_spelt_out)
 {
     struct sg_policy *p = lexicon_policy("{terms: [\"4 shit\", \"4 bastard\"]}");
@@ -288,6 +318,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
     tcase_add_test(tc, phrases_and_regex_leave_reply_history);
+    tcase_add_test(tc, contact_details_quoted_back_are_theirs);
     tcase_add_test(tc, lexicon_errors);
     tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
