@@ -478,7 +478,8 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
                     h[w++] = h[i];
             n = w;
         }
-        qsort(h, n, sizeof(*h), by_start);
+        if (n)
+            qsort(h, n, sizeof(*h), by_start);
     }
 
     if (cancelled(lx, h, n, scan)) {

@@ -268,8 +268,10 @@ bool sg_namefind_compile(struct sg_namefind *nf, struct sg_matcher *m, struct sg
     for (size_t i = 0; nf->opts->with && nf->opts->with[i]; i++)
         add_sig(nf, m, nf->opts->with[i], SIG_WITH, NULL);
     /* By pattern id, for the binary search of each occurrence. */
-    qsort(nf->names, nf->nnames, sizeof(*nf->names), by_id);
-    qsort(nf->sigs, nf->nsigs, sizeof(*nf->sigs), by_id);
+    if (nf->nnames)
+        qsort(nf->names, nf->nnames, sizeof(*nf->names), by_id);
+    if (nf->nsigs)
+        qsort(nf->sigs, nf->nsigs, sizeof(*nf->sigs), by_id);
     return true;
 }
 
@@ -356,8 +358,11 @@ static void collect(const struct sg_namefind *nf, const struct sg_scan *scan, st
         for (; ni < nf->nnames && nf->names[ni].id == mt->id; ni++)
             push(names, (struct occ){mt->start, mt->end, nf->names[ni].pupil, 0, nf->names[ni].weak});
     }
-    qsort(names->v, names->n, sizeof(*names->v), by_start);
-    qsort(sigs->v, sigs->n, sizeof(*sigs->v), by_start);
+    /* qsort wants a real array even for none. */
+    if (names->n)
+        qsort(names->v, names->n, sizeof(*names->v), by_start);
+    if (sigs->n)
+        qsort(sigs->v, sigs->n, sizeof(*sigs->v), by_start);
 }
 
 /* An entry of o within near characters of x that passes want(). */
