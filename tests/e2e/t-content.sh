@@ -152,6 +152,8 @@ sg_assert "enczip: $enc_qid is in the hold queue" sg_in_hold "$enc_qid"
 sg_assert_eq "enczip: nothing delivered" "" "$(sg_sink_find "sg-e2e-enczip-$TOK")"
 sg_assert_match "enczip: log line says limits=encrypted" \
     "$enc_qid: event=[^ ]+ action=quarantine .*limits=encrypted( |$)" "$(sg_milter_event_for "$enc_qid")"
+sg_assert "enczip: the hold reason names the limit, not just rules=-" \
+    grep -aqE "$enc_qid: event=[^ ]+ held reason=\"rules=- limits=encrypted\"" "$SG_MILTER_LOG"
 
 # ---- rejected: a chain letter, the rule's explanation in the reply -------------
 [ "$chain_rc" != 0 ] || sg_fail "chain: swaks reported success: $(sg_swaks_out chain)"
