@@ -144,6 +144,12 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         struct sg_buf reason = {0};
         sg_buf_printf(&reason, "safeguard %s: rules=", v->event_id);
         sg_verdict_rules(v, &reason);
+        /* held for what could not be read (rules=-): say what stopped it */
+        if (v->limits_hit) {
+            char names[160];
+            sg_limit_names(v->limits_hit, names, sizeof(names));
+            sg_buf_printf(&reason, " limits=%s", names);
+        }
         ok = sg_smfi->quarantine(ctx, reason.data) == MI_SUCCESS;
         sg_buf_free(&reason);
     }

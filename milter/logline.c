@@ -76,6 +76,11 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
         b.len = 0;
         sg_buf_printf(&b, "%s: event=%s held reason=\"rules=", qid, v->event_id);
         sg_verdict_rules(v, &b);
+        if (v->limits_hit) {
+            char names[160];
+            sg_limit_names(v->limits_hit, names, sizeof(names));
+            sg_buf_printf(&b, " limits=%s", names);
+        }
         sg_buf_puts(&b, "\"");
         syslog(LOG_NOTICE, "%s", b.data);
     }

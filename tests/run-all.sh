@@ -51,6 +51,12 @@ step "hostile input under AddressSanitizer: a verdict for each, within its time 
 SG_CHECK=build-asan/milter/safeguard-check bash tests/hostile/run.sh 2>&1 | tee "$out/hostile-asan.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 tally "$out/hostile-asan.log"
+
+step "hostile attachments under AddressSanitizer: bombs, encrypted and nested files, in a worker too"
+(cd build-asan && make -s -j2 tests/tools/mkattach >/dev/null) || { echo "sanitizer build of mkattach FAILED"; exit 1; }
+SG_CHECK=build-asan/milter/safeguard-check bash tests/hostile/attachments.sh 2>&1 | tee "$out/attach-asan.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally "$out/attach-asan.log"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 rm -rf build-asan
 
@@ -76,6 +82,14 @@ for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/p
     echo "no log"; failed=$((failed + 1))
   fi
 done
+t=tests/hostile/attachments.sh
+echo "--- $t"
+if [ -f "$t.log" ]; then
+  grep -E '^(FAIL|[0-9]+ passed)' "$t.log" | head -n 40
+  tally "$t.log"
+else
+  echo "no log"; failed=$((failed + 1))
+fi
 
 step "end to end through a real Postfix on 127.0.0.1"
 bash tests/e2e/run.sh 2>&1 | tee "$out/e2e.log"
