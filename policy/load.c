@@ -240,7 +240,9 @@ const struct sg_cfg_key sg_schema_limits[] = {
     {.key = "extract_entries", .type = SG_CFG_SIZE, .offset = LIM(extract_entries), .def = "2000", .min = 1,
      .max = 1000000, .doc = "Most archive entries, document parts or PDF pages read from one attachment."},
     {.key = "extract_depth", .type = SG_CFG_SIZE, .offset = LIM(extract_depth), .def = "3", .min = 1, .max = 16,
-     .doc = "Archives opened inside archives (1 = the attachment only); deeper is a limit hit."},
+     .doc = "Levels of archive read, the attachment's own being the first: 1 reads the attachment's entries "
+            "but no archive among them; 3 reads a zip in a zip in the attached zip. Deeper is a limit hit "
+            "(`extract`)."},
     {.key = "extract_ratio", .type = SG_CFG_SIZE, .offset = LIM(extract_ratio), .def = "200", .min = 2,
      .max = 100000, .doc = "Largest decompressed-to-compressed ratio of an archive entry (a zip bomb is far "
      "above); more is a limit hit."},
