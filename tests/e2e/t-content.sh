@@ -16,6 +16,11 @@
 #   enczip       a password-protected zip: held, limits=encrypted
 #   chain        a chain letter: 550 with the solicitation rule's explain
 #                text in the reply, nothing delivered
+#   press, reference, upns, adult
+#                a reply to a journalist, a tenancy reference, a list with
+#                valid UPNs, a link to a pornographic site behind a Google
+#                redirect: each held, the log naming its rule (media,
+#                reference, pupil-identifiers-leaving-trust, adult-link)
 # The DOCX and the zip are made by tests/tools/mkattach (MKATTACH, default
 # the one beside SG_MILTER_BIN's build tree).
 set -u
@@ -92,6 +97,18 @@ CHAIN=$(printf '%s\n\n%s\n\n%s\n' "Sorry everyone, I don't normally do these but
     'This angel has been sent to you for good luck. Forward this to 10 people within 24 hours and your wish will come true. Do not break the chain - my friend deleted it and had seven years of bad luck. This is not a joke.' \
     'Tom')
 send chain "$EXT" "angel of luck - do not delete" "$CHAIN"; chain_rc=$?
+
+# One more held mail for each of the other content rules.
+send press "news.desk@northshire-gazette.co.uk" "Re: your request for comment" \
+    "Thanks for your request for comment. Off the record, staff are unhappy about the new head. Tom" \
+    || sg_fail "press: swaks failed: $(sg_swaks_out press)"
+send reference "lettings@example-homes.co.uk" "Tenancy reference" \
+    "To whom it may concern, I am pleased to provide a tenancy reference for my colleague, who has always paid on time. Tom Teacher, Northfield Academy" \
+    || sg_fail "reference: swaks failed: $(sg_swaks_out reference)"
+send upns "$EXT" "Group list" "UPNs for the group: H801200001001, T937012345672. Tom" \
+    || sg_fail "upns: swaks failed: $(sg_swaks_out upns)"
+send adult "$COLLEAGUE" "lol" "have a look https://www.google.com/url?q=https%3A%2F%2Fwww.pornhub.com%2Fview&sa=D" \
+    || sg_fail "adult: swaks failed: $(sg_swaks_out adult)"
 
 cp_qid=$(sg_swaks_qid cp-docx); mis_qid=$(sg_swaks_qid misdirected); enc_qid=$(sg_swaks_qid enczip)
 trip_qid=$(sg_swaks_qid trip-docx); dsl_qid=$(sg_swaks_qid dsl-report); own_qid=$(sg_swaks_qid own-parent)
@@ -172,8 +189,18 @@ sg_assert_eq "chain: nothing delivered" "" "$(sg_sink_find "sg-e2e-chain-$TOK")"
 sg_assert "chain: log names the rule" \
     grep -aqE "event=[^ ]+ action=reject categories=solicitation rules=solicitation .*msgid=sg-e2e-chain-$TOK@" "$SG_MILTER_LOG"
 
+# ---- held: the press, a reference, pupil numbers, a porn link ------------------
+for pair in press:media reference:reference upns:pupil-identifiers-leaving-trust adult:adult-link; do
+    name=${pair%%:*} rule=${pair#*:}
+    qid=$(sg_swaks_qid "$name")
+    [ -n "$qid" ] || sg_fail "$name: no queue id"
+    sg_assert "$name: $qid is in the hold queue" sg_in_hold "$qid"
+    sg_assert_match "$name: log line names $rule" "$qid: event=[^ ]+ action=quarantine .*rules=([^ ]*,)?$rule[, ]" \
+        "$(sg_milter_event_for "$qid")"
+done
+
 # ---- the whole run --------------------------------------------------------------
-sg_assert_eq "hold queue: cp-docx, misdirected and enczip only" 3 "$(sg_hold_count)"
+sg_assert_eq "hold queue: cp-docx, misdirected, enczip, press, reference, upns and adult only" 7 "$(sg_hold_count)"
 sg_assert_eq "delivered: trip-docx, dsl-report and own-parent only" 3 "$(sg_sink_count)"
 sg_assert_file_lacks "milter log: no attachment text logged" "section 47" "$SG_MILTER_LOG"
 sg_assert_file_lacks "milter log: no body text logged" "your own country" "$SG_MILTER_LOG"
