@@ -1,7 +1,8 @@
 #!/bin/bash
 # t-verdicts.sh -- the four verdicts through a real Postfix.
 #
-# With contrib/example-policy.yaml, staff@northfield.sch.uk sends:
+# With tests/e2e/policy-verdicts.yaml (the example school, one rule per
+# verdict), staff@northfield.sch.uk sends:
 #   reject      "fuck"                  -> 550 5.7.1 multi-line at the client
 #   quarantine  "child protection plan" -> 250, then sits in the HOLD queue
 #   annotate    "disciplinary hearing"  -> delivered, X-Safeguard-Verdict + [SAFEGUARD] subject
@@ -17,7 +18,8 @@ cd "$(dirname "$0")/../.." || exit 1
 
 sg_init
 sg_sink_start
-sg_milter_start "$SG_EXAMPLE_POLICY"
+# Its own policy: one plain rule per verdict (see the file).
+sg_milter_start "$SG_REPO_ROOT/tests/e2e/policy-verdicts.yaml"
 sg_postfix_start
 
 TOK="$(date +%s)$$"
