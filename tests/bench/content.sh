@@ -12,7 +12,8 @@
 # BUILD is a configured and built tree (default: the source tree). MB is
 # the decoded text of the workload (default 40). POLICY defaults to
 # contrib/example-policy.yaml. PERF=1 also records a profile of the
-# evaluate stage and prints its top symbols. The driver is compiled here,
+# evaluate stage and prints its top symbols; SKIP_ATTACH=1 stops after the
+# text engine. The driver is compiled here,
 # not in Makefile.am: it is a measurement, not a program or a test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +52,7 @@ if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
         grep -E '^ +[0-9.]+%' | head -30
 fi
 
+[ "${SKIP_ATTACH:-0}" = 1 ] && exit 0
 # Attachments: realistic text (the corpus's own bodies, each followed by
 # four times as much generated staff prose, as in the workload above)
 # made into a DOCX and a PDF by the project's mkattach.
