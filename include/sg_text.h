@@ -35,6 +35,10 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase);
  * pass of its own; UINT_MAX when Hyperscan cannot express it (the caller
  * keeps its pcre2 version). Its text is "re:<pattern>" for evidence. */
 unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern);
+/* True when id's regex went in as a Hyperscan prefilter (look-around it
+ * cannot express): its hits are candidates, to be confirmed with pcre2
+ * around the reported end. */
+bool sg_matcher_is_prefilter(const struct sg_matcher *m, unsigned id);
 /* Compiles every pattern; false with err filled (naming the phrase). */
 bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen);
 unsigned sg_matcher_count(const struct sg_matcher *m);

@@ -40,6 +40,7 @@ struct term {
     unsigned weight;             /* 0 = not scoring */
     bool corroborates;
     bool unless;                 /* in the sender's own words, it cancels the rule */
+    bool prefiltered;            /* Hyperscan finds candidates; rx confirms them */
     struct sg_rx *rx;            /* "re:" terms */
 };
 
@@ -309,8 +310,12 @@ static bool lexicon_compile(void *state, struct sg_matcher *m, struct sg_cfg *cf
             unsigned id = sg_matcher_add_regex(m, lx->terms[i].text + 3);
             if (id == UINT_MAX)
                 continue;
-            sg_rx_free(lx->terms[i].rx);
-            lx->terms[i].rx = NULL;
+            if (sg_matcher_is_prefilter(m, id)) {
+                lx->terms[i].prefiltered = true;
+            } else {
+                sg_rx_free(lx->terms[i].rx);
+                lx->terms[i].rx = NULL;
+            }
             lx->nregex--;
             push_id(&ids, &owner, &nids, &cap, id, (unsigned)i);
             continue;
@@ -423,6 +428,25 @@ static bool corroborated(const struct lexicon *lx, const struct hit *h, size_t n
     return false;
 }
 
+/* A prefilter hit ending at end is a real match when the pcre2 pattern
+ * matches in the stretch before it (look-behind included); 1 yes, 0 no,
+ * -1 on a matcher error. */
+#define CONFIRM_BEFORE 1024
+
+static int stop_at_first(const char *m, size_t mlen, void *ctx)
+{
+    (void)m, (void)mlen, (void)ctx;
+    return 1;
+}
+
+static int confirmed(const struct sg_rx *rx, const struct sg_scan *scan, size_t end)
+{
+    size_t from = end > CONFIRM_BEFORE ? end - CONFIRM_BEFORE : 0;
+    /* and some after it, for a look-ahead at its end */
+    size_t to = end + 64 < scan->text_len ? end + 64 : scan->text_len;
+    return sg_rx_each(rx, scan->text + from, to - from, stop_at_first, NULL);
+}
+
 /* Whether text at off is the kind this rule reads: reply history only
  * with quoted:, forwarded text unless forwarded: false. */
 static bool counts_at(const struct lexicon *lx, const struct sg_scan *scan, size_t off)
@@ -460,11 +484,21 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
             continue;
         if (!counts_at(lx, scan, m->start))
             continue;
-        push_hit(&h, &n, &cap, m->start, m->end, lx->term_of[m->id] - 1);
+        unsigned t = lx->term_of[m->id] - 1;
+        if (lx->terms[t].prefiltered) {
+            int ok = confirmed(lx->terms[t].rx, scan, m->end);
+            if (ok < 0) {
+                free(h);
+                return -1;
+            }
+            if (!ok)
+                continue;
+        }
+        push_hit(&h, &n, &cap, m->start, m->end, t);
     }
     if (lx->nregex) {
         for (size_t t = 0; t < lx->nterms; t++) {
-            if (!lx->terms[t].rx)
+            if (!lx->terms[t].rx || lx->terms[t].prefiltered)
                 continue;
             size_t before = n;
             struct rx_ctx ctx = {&h, &n, &cap, (unsigned)t, scan->text};

@@ -26,7 +26,8 @@ struct sg_matcher {
     char **exprs;
     unsigned *expr_id;
     unsigned *expr_len;          /* bytes the literal spans in the text */
-    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after, 4 = a regex */
+    unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after, 4 = a regex,
+                                  * 8 = a prefilter (hits to be confirmed) */
     unsigned nexprs, expr_cap;
     hs_database_t *db;
     hs_scratch_t *proto;
@@ -129,6 +130,46 @@ static void fold_lookalikes(const char *in, size_t len, char *out)
  * close enough for windows of hundreds of characters. */
 #define REGEX_FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8)
 
+/* The scanned text has single spaces only (normalising folds white space),
+ * so "\s+" in a list pattern is one space; written so, Hyperscan builds a
+ * database several times faster to scan. Classes keep their \s as a
+ * space; a lazy "+?" goes with its "+". */
+static char *single_spaced(const char *pat)
+{
+    struct sg_buf b = {0};
+    bool in_class = false;
+    for (size_t i = 0; pat[i]; i++) {
+        char c = pat[i];
+        if (c == '\\' && pat[i + 1] == 's') {
+            if (in_class) {
+                sg_buf_puts(&b, " ");
+            } else if (pat[i + 2] == '+') {
+                sg_buf_puts(&b, " ");
+                i += pat[i + 3] == '?' ? 2 : 1;
+            } else if (pat[i + 2] == '*' || pat[i + 2] == '?') {
+                sg_buf_puts(&b, " ?");
+                i += pat[i + 3] == '?' ? 2 : 1;
+            } else {
+                sg_buf_puts(&b, " ");
+            }
+            i++;
+            continue;
+        }
+        if (c == '\\' && pat[i + 1]) {
+            sg_buf_append(&b, pat + i, 2);
+            i++;
+            continue;
+        }
+        if (c == '[' && !in_class)
+            in_class = true;
+        else if (c == ']' && in_class)
+            in_class = false;
+        sg_buf_append(&b, &c, 1);
+    }
+    sg_buf_append(&b, "", 0);
+    return sg_buf_steal(&b);
+}
+
 unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
 {
     struct sg_buf key = {0};
@@ -138,14 +179,24 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
         sg_buf_free(&key);
         return GPOINTER_TO_UINT(known) - 1;
     }
-    /* Hyperscan reads most of pcre2's syntax but not all (back-references,
-     * look-behind of varying length): ask before taking it in. */
+    /* Hyperscan reads most of pcre2's syntax but not look-around: such a
+     * pattern goes in as a prefilter (a looser pattern it can read, which
+     * finds every true match and some more), and the caller confirms a
+     * prefilter hit with pcre2 around it. */
+    char *hs = single_spaced(pattern);
+    unsigned char kind = 4;
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *cerr = NULL;
-    if (hs_expression_info(pattern, REGEX_FLAGS, &info, &cerr) != HS_SUCCESS) {
+    if (hs_expression_info(hs, REGEX_FLAGS, &info, &cerr) != HS_SUCCESS) {
         hs_free_compile_error(cerr);
-        sg_buf_free(&key);
-        return UINT_MAX;
+        cerr = NULL;
+        if (hs_expression_info(hs, REGEX_FLAGS | HS_FLAG_PREFILTER, &info, &cerr) != HS_SUCCESS) {
+            hs_free_compile_error(cerr);
+            free(hs);
+            sg_buf_free(&key);
+            return UINT_MAX;
+        }
+        kind = 4 | 8;
     }
     free(info);
     if (m->count == m->cap) {
@@ -155,12 +206,20 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
     unsigned id = m->count++;
     m->phrases[id] = sg_xstrdup(key.data);
     unsigned e = expr_slot(m);
-    m->exprs[e] = sg_xstrdup(pattern);
+    m->exprs[e] = hs;
     m->expr_id[e] = id;
     m->expr_len[e] = 0;
-    m->expr_edges[e] = 4;
+    m->expr_edges[e] = kind;
     g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
     return id;
+}
+
+bool sg_matcher_is_prefilter(const struct sg_matcher *m, unsigned id)
+{
+    for (unsigned e = 0; e < m->nexprs; e++)
+        if (m->expr_id[e] == id)
+            return (m->expr_edges[e] & 8) != 0;
+    return false;
 }
 
 unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
@@ -214,7 +273,7 @@ bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
     for (unsigned i = 0; i < m->nexprs; i++) {
         ids[i] = i;
         if (m->expr_edges[i] & 4)
-            flags[i] = REGEX_FLAGS;
+            flags[i] = REGEX_FLAGS | (m->expr_edges[i] & 8 ? HS_FLAG_PREFILTER : 0);
     }
     hs_compile_error_t *cerr = NULL;
     hs_error_t rc = sg_hscache_compile((const char *const *)m->exprs, flags, ids, m->nexprs, &m->db, &cerr);
