@@ -69,15 +69,10 @@ END_TEST
 
 static struct sg_policy *lexicon_policy(const char *match)
 {
-    struct sg_buf y = {0};
-    sg_buf_printf(&y, "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
-                      "rules:\n  - id: lx\n    category: confidential\n    action: quarantine\n    cite: c\n"
-                      "    match:\n      lexicon: %s\n", match);
-    char *errors = NULL;
-    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
-    sg_buf_free(&y);
-    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    free(errors);
+    struct sg_buf m = {0};
+    sg_buf_printf(&m, "{lexicon: %s}", match);
+    struct sg_policy *p = sg_test_one_rule("lx", "confidential", "quarantine", m.data);
+    sg_buf_free(&m);
     return p;
 }
 
@@ -187,15 +182,10 @@ END_TEST
 /* A policy whose one rule "lx" is match: {<cond>: true}. */
 static struct sg_policy *one_condition(const char *cond)
 {
-    struct sg_buf y = {0};
-    sg_buf_printf(&y, "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
-                      "rules:\n  - id: lx\n    category: contact-details\n    action: quarantine\n    cite: c\n"
-                      "    match: {%s: true}\n", cond);
-    char *errors = NULL;
-    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
-    sg_buf_free(&y);
-    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    free(errors);
+    struct sg_buf m = {0};
+    sg_buf_printf(&m, "{%s: true}", cond);
+    struct sg_policy *p = sg_test_one_rule("lx", "contact-details", "quarantine", m.data);
+    sg_buf_free(&m);
     return p;
 }
 

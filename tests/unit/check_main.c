@@ -33,6 +33,20 @@ struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path)
     return p;
 }
 
+struct sg_policy *sg_test_one_rule(const char *id, const char *category, const char *action, const char *match)
+{
+    struct sg_buf y = {0};
+    sg_buf_printf(&y, "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+                      "rules:\n  - id: %s\n    category: %s\n    action: %s\n    cite: c\n"
+                      "    match: %s\n", id, category, action, match);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
+    sg_buf_free(&y);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    free(errors);
+    return p;
+}
+
 char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule)
 {
     struct sg_message_limits lim = p->limits.msg;

@@ -24,6 +24,11 @@ Suite *sg_suite_people2(void);
 struct sg_policy;
 struct sg_policy *sg_test_load_yaml(const char *text, char **errors, char *path);
 
+/* A policy of school t.sch.uk and one rule: "match: <match>" is YAML
+ * (flow style), e.g. "{lexicon: {terms: [x]}}". Fails the test when it
+ * does not load. */
+struct sg_policy *sg_test_one_rule(const char *id, const char *category, const char *action, const char *match);
+
 /* Evaluates raw (a whole RFC 5322 message) from x@t.sch.uk (outbound)
  * to rcpt; the evidence of rule when it hit (caller frees), else NULL. */
 char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule);
