@@ -77,6 +77,7 @@ struct sg_message {
     char *subject;              /* decoded UTF-8, "" when absent */
     char *from_header;          /* first From: mailbox address, or NULL */
     char *message_id;           /* without <>, or NULL */
+    bool is_reply;              /* In-Reply-To or References present */
     char **header_rcpts;        /* To, Cc, Bcc mailbox addresses */
     struct sg_text_part *parts;
     size_t nparts;

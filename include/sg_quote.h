@@ -23,7 +23,12 @@ struct sg_quote_span {
 /* True when a Subject says the message is a forward (Fw:, Fwd:, TR:, WG:),
  * so history blocks below are passed on rather than replied to. */
 bool sg_quote_subject_forwards(const char *subject);
-/* Spans of text[0..len); malloc'd, *nspans set (0 for empty text). */
-struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwarding, size_t *nspans);
+/* True when a Subject says the message is a reply (Re:, Aw:, Antw:, Sv:). */
+bool sg_quote_subject_replies(const char *subject);
+/* Spans of text[0..len); malloc'd, *nspans set (0 for empty text). Only a
+ * reply (replying) has reply history: in a new message "> " lines and
+ * header blocks are the sender's own words, however they are dressed. */
+struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwarding, bool replying,
+                                     size_t *nspans);
 
 #endif

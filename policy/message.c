@@ -280,6 +280,9 @@ static struct sg_message *parse_bytes(char *buf, size_t len, unsigned limits,
         sg_mime_scrub_controls(m->subject, strlen(m->subject));
         const char *mid = g_mime_message_get_message_id(msg);
         m->message_id = mid ? sg_xstrdup(mid) : NULL;
+        GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+        m->is_reply = g_mime_header_list_contains(hl, "In-Reply-To") ||
+                      g_mime_header_list_contains(hl, "References");
         size_t nlen;
         char *names = sg_mime_read_addresses(msg, &m->from_header, &m->header_rcpts, &nlen);
         if (nlen)

@@ -120,17 +120,28 @@ static bool is_banner(struct line l, bool *forward)
     return false;
 }
 
-bool sg_quote_subject_forwards(const char *subject)
+static bool subject_starts(const char *subject, const char *const *marks)
 {
     if (!subject)
         return false;
     while (*subject == ' ' || *subject == '\t')
         subject++;
-    static const char *const marks[] = {"fw:", "fwd:", "fw :", "fwd :", "tr:", "wg:", NULL};
     for (size_t i = 0; marks[i]; i++)
         if (!strncasecmp(subject, marks[i], strlen(marks[i])))
             return true;
     return false;
+}
+
+bool sg_quote_subject_forwards(const char *subject)
+{
+    static const char *const marks[] = {"fw:", "fwd:", "fw :", "fwd :", "tr:", "wg:", NULL};
+    return subject_starts(subject, marks);
+}
+
+bool sg_quote_subject_replies(const char *subject)
+{
+    static const char *const marks[] = {"re:", "re :", "aw:", "antw:", "sv:", "r:", NULL};
+    return subject_starts(subject, marks);
 }
 
 static void push(struct sg_quote_span **v, size_t *n, size_t *cap, size_t off, size_t len, enum sg_quote_kind k)
@@ -148,7 +159,8 @@ static void push(struct sg_quote_span **v, size_t *n, size_t *cap, size_t off, s
     (*v)[(*n)++] = (struct sg_quote_span){off, len, k};
 }
 
-struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwarding, size_t *nspans)
+struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwarding, bool replying,
+                                     size_t *nspans)
 {
     /* Lines, with their breaks kept in the spans so they cover the text. */
     size_t nlines = 0, lcap = 0;
@@ -196,6 +208,10 @@ struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwardi
             else if (is_quote_line(lines[i]))
                 k = forwarding ? SG_QUOTE_FORWARDED : SG_QUOTE_REPLY;
         }
+        /* "> " dressing on a new message hides nothing: no reply, no
+         * reply history. */
+        if (k == SG_QUOTE_REPLY && !replying)
+            k = SG_QUOTE_OWN;
         push(&spans, &n, &cap, off, end - off, k);
     }
     free(lines);

@@ -47,7 +47,7 @@ static const char *keep_label(struct sg_scantext *st, char *label)
 
 /* One body part: own words, then history as the quote marks say. */
 static bool add_part(struct sg_scantext *st, const struct sg_text_part *part, unsigned index, bool forwarding,
-                     size_t len)
+                     bool replying, size_t len)
 {
     enum sg_seg_source src = part->from_headers ? SG_SEG_HEADERS
                              : part->forwarded || part->forwarded_subject ? SG_SEG_FORWARDED : SG_SEG_BODY;
@@ -55,7 +55,7 @@ static bool add_part(struct sg_scantext *st, const struct sg_text_part *part, un
     if (src != SG_SEG_BODY)
         return add_segment(st, part->text, len, src, idx, NULL, false);
     size_t n = 0;
-    struct sg_quote_span *spans = sg_quote_split(part->text, len, forwarding, &n);
+    struct sg_quote_span *spans = sg_quote_split(part->text, len, forwarding, replying, &n);
     bool ok = true;
     unsigned forwarded_blocks = 0;
     for (size_t i = 0; i < n && ok; i++) {
@@ -167,6 +167,7 @@ bool sg_scantext_build(const struct sg_policy *p, const struct sg_message *msg, 
     if (!add_segment(st, msg->subject, strlen(msg->subject), SG_SEG_SUBJECT, 0, NULL, false))
         return false;
     bool forwarding = sg_quote_subject_forwards(msg->subject);
+    bool replying = msg->is_reply || sg_quote_subject_replies(msg->subject);
     size_t cap = p->limits.msg.max_text_bytes;
     unsigned body = 0;
     for (size_t i = 0; i < msg->nparts; i++) {
@@ -175,7 +176,7 @@ bool sg_scantext_build(const struct sg_policy *p, const struct sg_message *msg, 
             st->limits |= SG_LIMIT_TEXT;
             len = cap > st->text.len ? cap - st->text.len : 0;
         }
-        if (!add_part(st, &msg->parts[i], body, forwarding, len))
+        if (!add_part(st, &msg->parts[i], body, forwarding, replying, len))
             return false;
         if (!msg->parts[i].from_headers && !msg->parts[i].forwarded && !msg->parts[i].forwarded_subject)
             body++;

@@ -14,10 +14,10 @@
 
 /* The kinds of the spans covering text, as a string: "o" own, "r" reply,
  * "f" forwarded, one letter per line. */
-static char *kinds(const char *text, bool forwarding)
+static char *kinds_of(const char *text, bool forwarding, bool replying)
 {
     size_t n = 0, len = strlen(text);
-    struct sg_quote_span *sp = sg_quote_split(text, len, forwarding, &n);
+    struct sg_quote_span *sp = sg_quote_split(text, len, forwarding, replying, &n);
     struct sg_buf b = {0};
     size_t covered = 0;
     for (size_t i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ static char *kinds(const char *text, bool forwarding)
 
 static void expect_kinds(const char *text, bool forwarding, const char *want)
 {
-    char *got = kinds(text, forwarding);
+    char *got = kinds_of(text, forwarding, true);
     ck_assert_msg(!strcmp(got, want), "%s: got %s, want %s", text, got, want);
     free(got);
 }
@@ -60,6 +60,13 @@ START_TEST(quote_marks)
     expect_kinds("Reply\n-----Original Message-----\nFrom: a\nbody\n", false, "orrr");
     /* "From:" in the member of staff's own sentence is not a block. */
     expect_kinds("From: next week the trip is on.\nThanks\n", false, "oo");
+    /* A new message (no Re:, no In-Reply-To) has no reply history: "> "
+     * dressing on the sender's own words hides nothing. */
+    char *got = kinds_of("see below\n> section 47 enquiry\n", false, false);
+    ck_assert_str_eq(got, "oo");
+    free(got);
+    ck_assert(sg_quote_subject_replies("RE: trip"));
+    ck_assert(!sg_quote_subject_replies("Reading list"));
     ck_assert(sg_quote_subject_forwards("FW: trip"));
     ck_assert(sg_quote_subject_forwards("  Fwd: trip"));
     ck_assert(!sg_quote_subject_forwards("RE: FW: trip"));
@@ -152,6 +159,16 @@ START_TEST(lexicon_quoted_history)
     p = lexicon_policy("{terms: [\"4 disciplinary hearing\"], quoted: true}");
     expect_hit(p, "Re: complaint", "Noted.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
                "> Is the teacher facing a disciplinary hearing?\n", "in quoted text");
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(quote_marks_need_a_reply)
+{
+    struct sg_policy *p = lexicon_policy("{terms: [\"4 disciplinary hearing\"]}");
+    expect_hit(p, "notes", "see below\n> The disciplinary hearing is on Friday.\n", NULL);
+    expect_none(p, "Re: notes", "Noted.\n\nOn Mon, 2 Nov 2026 at 10:00, Parent <p@x.com> wrote:\n"
+                "> The disciplinary hearing is on Friday.\n");
     sg_policy_unref(p);
 }
 END_TEST
@@ -319,6 +336,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
     tcase_add_test(tc, phrases_and_regex_leave_reply_history);
+    tcase_add_test(tc, quote_marks_need_a_reply);
     tcase_add_test(tc, contact_details_quoted_back_are_theirs);
     tcase_add_test(tc, lexicon_errors);
     tcase_add_test(tc, lexicon_lookaround_prefiltered);
