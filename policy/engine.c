@@ -373,6 +373,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         .pattern_hits = hits, .own_hits = own, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
         .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
+        .matches_capped = (v->limits_hit & SG_LIMIT_TEXT) != 0,
     };
     scan.to_safeguarding_team = only_to_team(p, env, scan.sender);
     own_child = contacts_hearing_of_their_own(p, &scan);
