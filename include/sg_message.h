@@ -119,5 +119,8 @@ char *sg_html_strip(const char *html, size_t len, size_t *out_len);
 /* Names the real type of a blob from its first bytes (and its name for
  * OOXML containers). Returns a static string. */
 const char *sg_sniff_type(const unsigned char *data, size_t len, const char *filename);
+/* UTF-16 text, with or without a byte order mark ("Unicode text" from
+ * Excel and Notepad): 1 little-endian, 2 big-endian, 0 not UTF-16. */
+int sg_sniff_utf16(const unsigned char *data, size_t len);
 
 #endif
