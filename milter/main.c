@@ -203,7 +203,13 @@ int main(int argc, char **argv)
     }
     sg_reload_init(policy, pool, &po);
     sg_reload_log_warnings(policy);
+    /* As the milter's user, so its files are the milter's; after the
+     * workers fork, so that they never hold the SQLite handle. A reload
+     * naming another store keeps this one until a restart. */
+    bool stored = sg_milter_store_open(policy->quarantine.store);
     policy = NULL;                    /* the reload module owns it now */
+    if (!stored)
+        goto stop;
 
     /* Group-writable socket, so the MTA's user can join our group. */
     umask(007);
@@ -227,6 +233,7 @@ int main(int argc, char **argv)
 stop:
     sg_reload_stop();                 /* also stops the workers */
 out:
+    sg_milter_store_close();
     sg_policy_unref(policy);
     if (o.pidfile)
         unlink(o.pidfile);
