@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include "qcmd.h"
 
-#define DEFAULT_POLICY "/etc/safeguard-milter/policy.yaml"
+#define DEFAULT_POLICY "/etc/safeguard/policy.yaml"
 
 static void usage(FILE *out)
 {
@@ -265,7 +265,7 @@ int main(int argc, char **argv)
     sg_message_init_library();
     struct qc c = {.argc = argc - optind - 1, .argv = argv + optind + 1};
     static struct sg_quarantine_cfg defaults = {
-        .store = "/var/lib/safeguard-milter/quarantine", .retention_days = 30, .sendmail = "/usr/sbin/sendmail",
+        .store = "/var/lib/safeguard/quarantine", .retention_days = 30, .sendmail = "/usr/sbin/sendmail",
         .postsuper = "/usr/sbin/postsuper", .postqueue = "/usr/sbin/postqueue", .postfix_config = "",
     };
     c.policy = load_policy(policy_path ? policy_path : DEFAULT_POLICY, policy_path != NULL);

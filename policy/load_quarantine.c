@@ -11,9 +11,10 @@
 
 #define Q(f) offsetof(struct sg_quarantine_cfg, f)
 const struct sg_cfg_key sg_schema_quarantine[] = {
-    {.key = "store", .type = SG_CFG_STR, .offset = Q(store), .def = "/var/lib/safeguard-milter/quarantine",
-     .doc = "Folder of the quarantine store (created 0700 by the milter's user; a relative path is read from the "
-            "policy file's folder). It holds `msg/<event id>.eml` (0600), `index.db` (SQLite, WAL) and "
+    {.key = "store", .type = SG_CFG_STR, .offset = Q(store), .def = "/var/lib/safeguard/quarantine",
+     .doc = "Folder of the quarantine store (created 0700 by the milter's user, inside the service's "
+            "StateDirectory; a relative path is read from the policy file's folder; `safeguard-milter -Q DIR` "
+            "overrides it). It holds `msg/<event id>.eml` (0600), `index.db` (SQLite, WAL) and "
             "`release.key`, the secret that marks released copies. The milter opens it at start-up and refuses "
             "to start when it cannot; a message whose copy cannot be stored is tempfailed, never lost."},
     {.key = "retention_days", .type = SG_CFG_SIZE, .offset = Q(retention_days), .def = "30", .min = 1, .max = 3650,

@@ -308,7 +308,7 @@ START_TEST(quarantine_keys)
                                             "rules: [{id: r, category: offensive, match: {phrases: [x]}, action: reject, cite: \"000 1\"}]\n",
                                             &errors, NULL);
     ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    ck_assert_str_eq(p->quarantine.store, "/var/lib/safeguard-milter/quarantine");
+    ck_assert_str_eq(p->quarantine.store, "/var/lib/safeguard/quarantine");
     ck_assert_uint_eq(p->quarantine.retention_days, 30);
     ck_assert_str_eq(p->quarantine.postsuper, "/usr/sbin/postsuper");
     sg_policy_unref(p);
