@@ -107,6 +107,8 @@ static void body(const char *path)
         fputs("  | ", stdout);
         for (const char *p = m->parts[i].text; *p && shown < PREVIEW_BYTES; p++, shown++) {
             char ch[2] = {*p, '\0'};
+            if (*p == '\r')
+                continue;
             if (*p == '\n')
                 fputs("\n  | ", stdout);
             else
