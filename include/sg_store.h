@@ -43,6 +43,8 @@ struct sg_store_item {
     const struct sg_store_hit *hits;
     size_t nhits;
     const char *justification;   /* the sender's [justify: ...] text, overrides only */
+    bool truncated;              /* the copy stops at limits: max_message_size: release it
+                                  * from the MTA's queue, never re-inject it */
 };
 
 struct sg_store;
@@ -73,6 +75,7 @@ struct sg_store_entry {
     char *justification;
     char *file;                  /* the stored message's path, NULL once purged or discarded */
     bool reinjected;             /* a released copy has passed the milter */
+    bool truncated;              /* the stored copy is incomplete */
 };
 
 /* list() filters; zero/NULL fields match everything. */

@@ -44,7 +44,7 @@ static void json_entry(struct sg_buf *b, const struct sg_store_entry *e)
             sg_buf_puts(b, "null");
         sg_buf_puts(b, "}");
     }
-    sg_buf_printf(b, "],\"stored\":%s}", e->file ? "true" : "false");
+    sg_buf_printf(b, "],\"stored\":%s,\"truncated\":%s}", e->file ? "true" : "false", e->truncated ? "true" : "false");
 }
 
 static void table_row(const struct sg_store_entry *e)

@@ -53,8 +53,11 @@ static bool sendmail_release(const struct qc *c, const char *qid)
  * Message-ID gets one, so that the mark has something to bind to. */
 static bool reinject(const struct qc *c, const struct sg_store_entry *e, char *method, size_t mlen)
 {
-    if (!e->file || !e->rcpts[0]) {
-        snprintf(method, mlen, "%s", !e->file ? "no stored copy to re-inject" : "no recipients known");
+    if (!e->file || !e->rcpts[0] || e->truncated) {
+        snprintf(method, mlen, "%s", !e->file ? "no stored copy to re-inject"
+                 : e->truncated ? "the stored copy is cut at limits: max_message_size, and the MTA no longer holds "
+                                  "the whole message"
+                 : "no recipients known");
         return false;
     }
     struct sg_buf head = {0}, gen = {0};

@@ -39,6 +39,8 @@ static void verdict(const struct sg_store_entry *e)
     field("Action:", e->action);
     if (e->justification)
         field("Justification:", e->justification);
+    if (e->truncated)
+        field("Stored copy:", "incomplete (larger than limits: max_message_size)");
     for (size_t i = 0; i < e->nhits; i++) {
         const struct sg_store_hit_copy *h = &e->hits[i];
         printf("Rule %zu:         ", i + 1);

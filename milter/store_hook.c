@@ -101,7 +101,7 @@ bool sg_milter_store_put(struct sg_msgctx *mc, const struct sg_verdict *v, enum 
         .mta = mc->mta ? mc->mta : "unknown", .sender = mc->env.mail_from, .auth_user = mc->env.auth_login,
         .rcpts = mc->env.rcpts, .subject = subject, .message_id = msgid ? msgid : v->message_id,
         .school = school_of(mc), .action = action, .state = state, .hits = hits, .nhits = v->nhits,
-        .justification = justification,
+        .justification = justification, .truncated = mc->spool.truncated,
     };
     char *err = NULL;
     int fd = sg_spool_fd(&mc->spool);

@@ -140,7 +140,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS items ("
     " event_id TEXT PRIMARY KEY, time INTEGER NOT NULL, queue_id TEXT, mta TEXT, sender TEXT,"
     " auth_user TEXT, recipients TEXT, subject TEXT, message_id TEXT, school TEXT, action TEXT,"
-    " state TEXT NOT NULL, justification TEXT, file TEXT, changed INTEGER, reinjected INTEGER NOT NULL DEFAULT 0);"
+    " state TEXT NOT NULL, justification TEXT, file TEXT, changed INTEGER, reinjected INTEGER NOT NULL DEFAULT 0,"
+    " truncated INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS hits ("
     " event_id TEXT NOT NULL, rule TEXT, category TEXT, action TEXT, cite TEXT, evidence TEXT);"
     "CREATE TABLE IF NOT EXISTS audit ("
@@ -277,10 +278,11 @@ static bool put_hits(struct sg_store *st, const struct sg_store_item *it, char *
  * files alone, but a clock may jump); the milter's row knows more. */
 static const char put_sql[] =
     "INSERT INTO items(event_id, time, queue_id, mta, sender, auth_user, recipients, subject, message_id,"
-    " school, action, state, justification, file, changed) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?2)"
+    " school, action, state, justification, file, changed, truncated)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?2,?15)"
     " ON CONFLICT(event_id) DO UPDATE SET time=?2, queue_id=?3, mta=?4, sender=?5, auth_user=?6,"
     " recipients=?7, subject=?8, message_id=?9, school=?10, action=?11, state=?12, justification=?13,"
-    " file=?14, changed=?2";
+    " file=?14, changed=?2, truncated=?15";
 
 static bool put_row(struct sg_store *st, const struct sg_store_item *it, const char *file, char **err)
 {
@@ -303,6 +305,7 @@ static bool put_row(struct sg_store *st, const struct sg_store_item *it, const c
     sg_store_bind_text(s, 12, sg_store_state_name(it->state));
     sg_store_bind_text(s, 13, it->justification);
     sg_store_bind_text(s, 14, file);
+    sqlite3_bind_int(s, 15, it->truncated ? 1 : 0);
     bool ok = sqlite3_step(s) == SQLITE_DONE;
     if (!ok)
         sg_store_dberr(st, err, "cannot write the item");

@@ -7,7 +7,7 @@
 #include "store_int.h"
 
 #define ITEM_COLS "event_id, time, changed, queue_id, mta, sender, auth_user, recipients, subject, " \
-                  "message_id, school, action, state, justification, file, reinjected"
+                  "message_id, school, action, state, justification, file, reinjected, truncated"
 
 static struct sg_store_entry *entry_of(sqlite3_stmt *s)
 {
@@ -29,6 +29,7 @@ static struct sg_store_entry *entry_of(sqlite3_stmt *s)
     e->justification = sg_store_col(s, 13);
     e->file = sg_store_col(s, 14);
     e->reinjected = sqlite3_column_int(s, 15) != 0;
+    e->truncated = sqlite3_column_int(s, 16) != 0;
     return e;
 }
 

@@ -85,6 +85,15 @@ START_TEST(put_get_round_trip)
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
     ck_assert_int_eq(stat(sg_store_dir(st), &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    ck_assert(!e->truncated);
+    sg_store_entry_free(e);
+    /* A copy cut at max_message_size says so (release must not re-inject it). */
+    struct sg_store_item cut = {.event_id = "sg-cut", .state = SG_STORE_HELD, .truncated = true};
+    int fd = fd_of(mail);
+    ck_assert(sg_store_put(st, &cut, fd, &err));
+    close(fd);
+    e = sg_store_get(st, "sg-cut", &err);
+    ck_assert(e->truncated);
     sg_store_entry_free(e);
     ck_assert_ptr_null(sg_store_get(st, "sg-none", &err));
     ck_assert_ptr_null(err);
