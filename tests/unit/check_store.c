@@ -187,9 +187,18 @@ START_TEST(crash_between_file_and_row)
     ck_assert_str_eq(e->rcpts[0], "parent@example.com");
     sg_store_entry_free(e);
     sg_store_list_free(v, n);
+    /* A temporary copy a crash cut short is removed once stale. */
+    char tmp[160];
+    snprintf(tmp, sizeof(tmp), "%s/msg/.tmp.sg-cut", sg_store_dir(st));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    struct timeval stale[2] = {{.tv_sec = time(NULL) - 2 * 86400}, {.tv_sec = time(NULL) - 2 * 86400}};
+    ck_assert_int_eq(utimes(tmp, stale), 0);
     /* Once is enough: a second pass finds nothing new. */
     ck_assert(sg_store_recover(st, &found, &err));
     ck_assert_uint_eq(found, 0);
+    ck_assert_int_eq(access(tmp, F_OK), -1);
 }
 END_TEST
 
