@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_notice.h"
 
 #define REPLY_LINES 32
 #define REPLY_LINE_MAX 200       /* well inside libmilter's 980, readable in a bounce */
@@ -49,6 +50,10 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
             return false;
     for (int i = mc->own_removed; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
+            return false;
+    /* A notice mark that did not verify: screened, and the mark goes. */
+    for (int i = mc->own_notice; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, SG_NOTICE_HEADER, i, NULL) != MI_SUCCESS)
             return false;
     return true;
 }

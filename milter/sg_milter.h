@@ -59,6 +59,9 @@ struct sg_msgctx {
     int own_headers;             /* verdict headers already present (forged) */
     int own_removed;             /* X-Safeguard-Removed already present */
     char *failure;               /* internal error seen before eom */
+    char *notice_mark;           /* X-Safeguard-Notice value, when present */
+    char *message_id_raw;        /* Message-ID as received */
+    int own_notice;              /* X-Safeguard-Notice copies present */
 };
 
 struct sg_connctx {
@@ -94,6 +97,14 @@ void sg_reload_stop(void);
 const char *sg_preflight_socket_path(const char *spec);   /* NULL for inet */
 bool sg_preflight_socket_free(const char *spec);
 bool sg_preflight_access(const struct sg_policy *p, const char *tmpdir, const char *pidfile);
+
+/* notify.c: notices of held mail, and knowing our own notices. */
+bool sg_notify_init(const struct sg_policy *p);     /* the key, created when absent */
+bool sg_notify_is_notice(const struct sg_msgctx *mc);
+void sg_notify_held(const struct sg_msgctx *mc, const struct sg_verdict *v);
+int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, char *err, size_t errlen);
+void sg_notify_flush(const struct sg_policy *p, time_t now, bool force);
+void sg_notify_tick(void);                          /* digests due, from the reload thread */
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include "sg_config.h"
 #include "sg_detector.h"
+#include "sg_notice.h"
 #include "sg_policy.h"
 #include "sg_schema.h"
 #include "sg_text.h"
@@ -202,6 +203,9 @@ const struct sg_cfg_key sg_schema_actions[] = {
             "`X-Safeguard-Removed: N recipients removed; rules=...; event=...`; if nobody would be left, the "
             "message is held. The log names a removed recipient only as the first 10 hex digits of the SHA-256 "
             "of the lower-cased address, @domain."},
+    {.key = "advice", .type = SG_CFG_CUSTOM, .offset = ACT(advice), .custom = sg_load_advice, .shape = "mapping",
+     .sub = sg_schema_advice, .doc = "What to do instead, per category: said in bounces and staff notices after "
+     "the rule's `explain` and `cite`, unless the rule has an `advice:` of its own. Each has a default."},
     {.key = NULL},
 };
 
@@ -271,6 +275,7 @@ const struct sg_cfg_key sg_schema_outbound[] = {
  * directory sees schools). */
 struct top {
     yaml_node_t *school, *schools, *directory, *outbound, *actions, *limits, *rules;
+    yaml_node_t *notices;
 };
 
 static void keep_node(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -305,6 +310,14 @@ const struct sg_cfg_key sg_schema_top[] = {
     {.key = "rules", .type = SG_CFG_CUSTOM, .offset = TOP(rules), .custom = keep_node, .shape = "list of mappings",
      .sub = sg_schema_rule, .required = true, .doc = "The rules. Every matching rule is reported, and the message gets "
      "the most severe action: `accept < annotate < quarantine < reject`."},
+    {.key = "notices", .type = SG_CFG_CUSTOM, .offset = TOP(notices), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_notices, .doc = "Notices of held mail: to the DSL (each message, or a digest) and to the "
+     "member of staff, sent through sendmail(1). Without this section no notices are sent. Texts are templates: "
+     "`{variable}` is replaced by a value made safe for its place (control characters and line breaks removed, "
+     "RFC 2047 in headers); `{{` and `}}` are braces; an unknown variable is an error. Variables: `{rule}`, "
+     "`{cite}`, `{explain}`, `{advice}`, `{dsl}`, `{subject}`, `{sender}`, `{recipients}`, `{event_id}`, "
+     "`{school}`, `{evidence}` (one entry per rule: rule, clause, the matched phrase), `{release_command}`, "
+     "`{discard_command}`, `{action}`, `{categories}`, `{queue_id}`, `{date}`, `{message_id}`."},
     {.key = NULL},
 };
 
@@ -361,6 +374,7 @@ static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p
         sg_cfg_warn_node(cfg, n, "on_internal_error: accept lets mail pass unscreened whenever the filter fails");
     if (t.schools)
         sg_load_schools(cfg, t.schools, p);
+    sg_load_notices(cfg, t.notices, p);
     if (t.outbound) {
         p->outbound.configured = true;
         sg_cfg_apply_table(cfg, t.outbound, sg_schema_outbound, &p->outbound, "outbound");
@@ -487,6 +501,7 @@ void sg_policy_unref(struct sg_policy *p)
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
     sg_strv_free(p->school.safeguarding_team);
+    sg_notices_free(p);
     for (size_t i = 0; i < p->nunits; i++) {
         free(p->units[i].id);
         free(p->units[i].name);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sg_notice.h"
 #include "sg_verdict.h"
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt)
@@ -189,17 +190,26 @@ size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
     sg_buf_printf(&b, "Your message was not sent: it breaks the %s staff communications policy.",
                   p->school.name && *p->school.name ? p->school.name : "school's");
     n = wrap(b.data, lines, n, max_lines, max_len);
+    /* Each deciding rule in three plain parts (what, which clause, what
+     * instead); the closing line always fits, so the DSL is named. */
     for (size_t i = 0; i < v->nhits && n + 2 < max_lines; i++) {
         const struct sg_rule *r = v->hits[i].rule;
         if (r->action != v->action)
             continue;
         b.len = 0;
-        sg_buf_printf(&b, "Rule %s (%s): %s", r->id, sg_category_name(r->category),
-                      r->explain ? r->explain : "this content is not allowed in school email.");
-        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+        sg_buf_printf(&b, "What was stopped: %s (rule %s, %s)",
+                      r->explain ? r->explain : "this content is not allowed in school email.", r->id,
+                      sg_category_name(r->category));
+        n = wrap(b.data, lines, n, max_lines - 1, max_len);
         b.len = 0;
-        sg_buf_printf(&b, "Policy: %s", r->cite);
-        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+        sg_buf_printf(&b, "Policy clause: %s", r->cite);
+        n = wrap(b.data, lines, n, max_lines - 1, max_len);
+        const char *advice = sg_notice_advice(p, r);
+        if (*advice) {
+            b.len = 0;
+            sg_buf_printf(&b, "What to do instead: %s", advice);
+            n = wrap(b.data, lines, n, max_lines - 1, max_len);
+        }
     }
     b.len = 0;
     sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
