@@ -144,9 +144,26 @@ int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, c
     while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
         ;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* A wedged MTA must not hold a milter thread (and its SMTP client)
+     * for ever: give sendmail a minute, then kill it. */
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    pid_t got = 0;
+    for (int tries = 0; tries < 600 && got == 0; tries++) {
+        got = waitpid(pid, &status, WNOHANG);
+        if (got == 0) {
+            struct timespec tick = {0, 100 * 1000 * 1000};
+            nanosleep(&tick, NULL);
+        } else if (got < 0 && errno == EINTR) {
+            got = 0;
+        }
+    }
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        snprintf(err, errlen, "%s did not finish within 60 s and was killed", cmd[0]);
+        return -1;
+    }
     if (!wrote || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         snprintf(err, errlen, "%s %s (status %d)", cmd[0], wrote ? "failed" : "did not take the notice",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
