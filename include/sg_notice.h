@@ -34,6 +34,11 @@ void sg_notices_free(struct sg_policy *p);
 /* What to do instead, for a rule: its advice:, else its category's. */
 const char *sg_notice_advice(const struct sg_policy *p, const struct sg_rule *r);
 
+/* Whom staff should ask, in replies and staff notices: actions:
+ * dsl_contact when the admin set it, else the sender's school's DSL
+ * addresses after the default words. Caller frees. */
+char *sg_notice_contact(const struct sg_policy *p, const struct sg_envelope *env);
+
 /* The sender's school (a schools: entry), NULL for the school: one. */
 const struct sg_school_unit *sg_notice_unit(const struct sg_policy *p, const struct sg_envelope *env);
 /* Where the DSL notice goes; NULL (or empty) when nobody is configured. */

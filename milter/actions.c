@@ -85,7 +85,9 @@ static sfsistat tempfail(SMFICTX *ctx, const struct sg_verdict *v)
 static sfsistat reject(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     char *raw[REPLY_LINES], *lines[REPLY_LINES];
-    size_t n = sg_verdict_explain(v, mc->policy, raw, REPLY_LINES, REPLY_LINE_MAX);
+    char *contact = sg_notice_contact(mc->policy, &mc->env);
+    size_t n = sg_verdict_explain_to(v, mc->policy, contact, raw, REPLY_LINES, REPLY_LINE_MAX);
+    free(contact);
     for (size_t i = 0; i < n; i++) {
         lines[i] = sg_reply_escape(raw[i]);
         free(raw[i]);

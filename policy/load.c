@@ -195,7 +195,8 @@ const struct sg_cfg_key sg_schema_actions[] = {
     {.key = "on_internal_error", .type = SG_CFG_ACTION, .offset = ACT(on_internal_error), .def = "tempfail",
      .doc = "Answer when the filter itself fails. `accept` gives a warning: such mail passes unscreened."},
     {.key = "dsl_contact", .type = SG_CFG_STR, .offset = ACT(dsl_contact), .def = "the Designated Safeguarding Lead",
-     .doc = "Named in bounces: whom staff should ask."},
+     .doc = "Named in bounces and staff notices: whom staff should ask. Left at the default, the sender's "
+            "school's DSL addresses follow it in brackets (`notices: dsl:`, else the `safeguarding_team`)."},
     {.key = "recipient_mode", .type = SG_CFG_CUSTOM, .offset = ACT(recipient_mode), .custom = parse_rcpt_mode,
      .def = "hold", .shape = "hold or remove",
      .doc = "`hold`: a message that breaks a recipient-scoped quarantine/reject rule is held or rejected "

@@ -122,6 +122,29 @@ char *sg_notice_staff_address(const struct sg_policy *p, const struct sg_envelop
     return a;
 }
 
+#define DEFAULT_CONTACT "the Designated Safeguarding Lead"
+
+static void join(struct sg_buf *b, char *const *v, const char *sep);
+
+char *sg_notice_contact(const struct sg_policy *p, const struct sg_envelope *env)
+{
+    const char *set = p->actions.dsl_contact;
+    if (set && *set && strcmp(set, DEFAULT_CONTACT))
+        return sg_xstrdup(set);
+    const struct sg_school_unit *unit = sg_notice_unit(p, env);
+    char *const *dsl = sg_notice_dsl(p, unit);
+    struct sg_buf b = {0};
+    sg_buf_puts(&b, DEFAULT_CONTACT);
+    if (dsl) {
+        sg_buf_puts(&b, " (");
+        join(&b, dsl, ", ");
+        sg_buf_puts(&b, ")");
+    }
+    char *out = sg_template_flatten(b.data, 300);
+    sg_buf_free(&b);
+    return out;
+}
+
 static void join(struct sg_buf *b, char *const *v, const char *sep)
 {
     sg_buf_append(b, "", 0);
@@ -185,7 +208,7 @@ void sg_notice_values(struct sg_notice_values *nv, const struct sg_policy *p, co
     put(nv, SG_TV_ADVICE, flat(first ? sg_notice_advice(p, first)
                                : "Wait for the Designated Safeguarding Lead to review it.", 600));
     if (for_staff || !dsl) {
-        put(nv, SG_TV_DSL, flat(p->actions.dsl_contact, 300));
+        put(nv, SG_TV_DSL, sg_notice_contact(p, env));
     } else {
         join(&b, dsl, ", ");
         put(nv, SG_TV_DSL, flat(b.data, 600));

@@ -185,6 +185,12 @@ static size_t wrap(const char *text, char **lines, size_t n, size_t max_lines, s
 size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
                           char **lines, size_t max_lines, size_t max_len)
 {
+    return sg_verdict_explain_to(v, p, p->actions.dsl_contact, lines, max_lines, max_len);
+}
+
+size_t sg_verdict_explain_to(const struct sg_verdict *v, const struct sg_policy *p, const char *contact,
+                             char **lines, size_t max_lines, size_t max_len)
+{
     size_t n = 0;
     struct sg_buf b = {0};
     sg_buf_printf(&b, "Your message was not sent: it breaks the %s staff communications policy.",
@@ -213,7 +219,7 @@ size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
     }
     b.len = 0;
     sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
-                  p->actions.dsl_contact, v->event_id);
+                  contact && *contact ? contact : "the Designated Safeguarding Lead", v->event_id);
     n = wrap(b.data, lines, n, max_lines, max_len);
     sg_buf_free(&b);
     return n;

@@ -296,6 +296,32 @@ START_TEST(dsl_addresses_by_school)
 }
 END_TEST
 
+START_TEST(contact_is_the_schools_dsl_by_default)
+{
+    struct sg_buf y = {0};
+    sg_buf_printf(&y, "school:\n  name: N\n  staff_domains: [n.sch.uk]\n  safeguarding_team: [team@n.sch.uk]\n"
+                  "notices:\n  dsl: [dsl@n.sch.uk, deputy@n.sch.uk]\n%s", policy_rules);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(y.data, &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    struct sg_envelope env = {.mail_from = "t@n.sch.uk"};
+    char *c = sg_notice_contact(p, &env);
+    ck_assert_str_eq(c, "the Designated Safeguarding Lead (dsl@n.sch.uk, deputy@n.sch.uk)");
+    free(c);
+    sg_policy_unref(p);
+    sg_buf_free(&y);
+    /* an admin's own words win */
+    sg_buf_printf(&y, "%s%s", policy_head, policy_rules);
+    p = sg_test_load_yaml(y.data, &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    c = sg_notice_contact(p, &env);
+    ck_assert_str_eq(c, "the DSL (dsl@northfield.sch.uk)");
+    free(c);
+    sg_policy_unref(p);
+    sg_buf_free(&y);
+}
+END_TEST
+
 START_TEST(mac_verifies_only_its_own)
 {
     unsigned char key[SG_NOTICE_KEY_LEN] = "0123456789abcdef0123456789abcde";
@@ -560,6 +586,7 @@ Suite *sg_suite_notice(void)
     tcase_add_test(tc, advice_rule_then_category);
     tcase_add_test(tc, dsl_notice_text);
     tcase_add_test(tc, dsl_addresses_by_school);
+    tcase_add_test(tc, contact_is_the_schools_dsl_by_default);
     tcase_add_test(tc, mac_verifies_only_its_own);
     tcase_add_test(tc, key_file_created_0600);
     tcase_add_test(tc, held_mail_sends_notices_and_they_pass);
