@@ -65,6 +65,8 @@ struct sg_msgctx {
     char *message_id_raw;        /* first Message-ID header, for the store and the release mark */
     char *release_mark;          /* X-Safeguard-Released, when exactly one was present */
     int release_marks;
+    char *notice_mark;           /* X-Safeguard-Notice value, when present */
+    int own_notice;              /* X-Safeguard-Notice copies present */
 };
 
 struct sg_connctx {
@@ -122,6 +124,13 @@ void sg_milter_store_unhold(const struct sg_msgctx *mc, const struct sg_verdict 
  * safeguard-quarantine with a valid, unused X-Safeguard-Released mark:
  * delivered without screening. */
 bool sg_milter_released_copy(const struct sg_msgctx *mc);
+/* notify.c: notices of held mail, and knowing our own notices. */
+bool sg_notify_init(const struct sg_policy *p);     /* the key, created when absent */
+bool sg_notify_is_notice(const struct sg_msgctx *mc);
+void sg_notify_held(const struct sg_msgctx *mc, const struct sg_verdict *v);
+int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, char *err, size_t errlen);
+void sg_notify_flush(const struct sg_policy *p, time_t now, bool force);
+void sg_notify_tick(void);                          /* digests due, from the reload thread */
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;
