@@ -20,6 +20,7 @@ struct sg_image {
     uint8_t *rgba;               /* w * h * 4 bytes */
     char *label;                 /* where it was: "design.pdf#image2", "crest.png" */
     uint8_t sha256[32];          /* of the encoded bytes, for the scan cache */
+    unsigned src_w, src_h;       /* as the file declares it, before shrink-on-load */
 };
 
 struct sg_image_limits {
@@ -38,5 +39,39 @@ enum sg_image_status {
 };
 
 void sg_image_free(struct sg_image *img);
+
+/* The logo detector works at this scale: the side the collector asks
+ * the decoders to shrink larger images to. */
+#define SG_IMAGE_DETECT_SIDE 1024
+
+/* 64 M pixels an image, 100 images and 256 M pixels a message, 10 s. */
+void sg_image_default_limits(struct sg_image_limits *lim);
+
+/* Decodes one PNG, JPEG, GIF (first frame), WebP (first frame) or BMP,
+ * chosen by its magic bytes, into out (rgba, w, h, src_w, src_h,
+ * sha256; out is overwritten whole, label NULL). The declared
+ * dimensions are checked against lim->max_pixels before any pixel is
+ * allocated (lim NULL = the defaults); lim->max_seconds bounds this
+ * one decode.
+ *
+ * Shrink-on-load: max_side 0 gives the full size; otherwise an image
+ * whose longer side is larger than max_side comes back with that side
+ * exactly max_side (aspect kept, area-averaged with alpha weighting),
+ * and smaller images at their own size. JPEG and WebP are shrunk by
+ * their decoders (DCT scaling, libwebp's scaler), so a 12 MP photo
+ * costs a fraction of a full decode.
+ *
+ * Grey, palette, 16-bit, CMYK/YCCK JPEG, interlaced PNG/GIF and alpha
+ * all come back as straight RGBA. A truncated JPEG or GIF keeps what it
+ * has (libjpeg pads grey, the GIF's missing lines are transparent); a
+ * truncated PNG or BMP is CORRUPT. On any status but OK, out->rgba is
+ * NULL. Runs in the caller's process: call it inside the evaluation
+ * worker. */
+enum sg_image_status sg_image_decode(const uint8_t *data, size_t len, const struct sg_image_limits *lim,
+                                     size_t max_side, struct sg_image *out);
+/* "ok", "too-big", "corrupt", "unsupported". */
+const char *sg_image_status_name(enum sg_image_status s);
+/* True for the sg_sniff_type() names sg_image_decode reads. */
+bool sg_image_type_decodable(const char *sniffed);
 
 #endif
