@@ -74,4 +74,41 @@ const char *sg_image_status_name(enum sg_image_status s);
 /* True for the sg_sniff_type() names sg_image_decode reads. */
 bool sg_image_type_decodable(const char *sniffed);
 
+/* Every image of a message, decoded, in the order found. limits says
+ * what went unread and why, as enum sg_limit_flag bits the engine turns
+ * into limits.on_limit (or on_encrypted): IMAGE for an image over
+ * image_pixels or past the per-message count, pixel or time budget;
+ * UNREADABLE for one that looks like an image but does not decode (or
+ * a container that does not open); EXTRACT for a container's own
+ * budgets (zip bomb, depth, entries); ENCRYPTED for a locked container.
+ * An image not read is never "no logo". */
+struct sg_image_list {
+    struct sg_image *v;
+    size_t n;
+    unsigned limits;             /* enum sg_limit_flag bits */
+    size_t unread;               /* images seen but not decoded */
+};
+
+struct sg_message;
+struct sg_extract_budget;
+struct sg_policy;
+
+/* Collects the images of every attachment and inline part, by sniffed
+ * type: the picture files themselves, Office and OpenDocument media
+ * (DOCX/XLSX/PPTX word/, xl/, ppt/media/; ODF Pictures/), PDF image XObjects
+ * (through poppler, as drawn, SMask applied), zip archives' entries
+ * (nested as deep as containers->max_depth) and the attachments of
+ * forwarded messages. Labels: "crest.png", "report.docx#word/media/
+ * image1.png", "design.pdf#image2", "photos.zip#trip/crest.png",
+ * "forwarded message 1, crest.png". Containers are read through the
+ * text extractors' zip and PDF checks with the containers budget (NULL =
+ * the defaults); images are shrunk on load to max_side (0 = none). */
+void sg_image_collect(const struct sg_message *msg, const struct sg_image_limits *lim,
+                      const struct sg_extract_budget *containers, size_t max_side, struct sg_image_list *out);
+/* The same with the policy's limits: image_pixels, images,
+ * image_total_pixels, image_timeout, and the extract_* budgets for
+ * containers, at SG_IMAGE_DETECT_SIDE. */
+void sg_image_collect_for(const struct sg_policy *p, const struct sg_message *msg, struct sg_image_list *out);
+void sg_image_list_free(struct sg_image_list *l);
+
 #endif
