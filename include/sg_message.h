@@ -42,6 +42,7 @@ struct sg_attachment {
     unsigned char *data;        /* decoded bytes, at most limits->max_attachment_keep */
     size_t data_len;
     unsigned forwarded;         /* 1-based number of the attached message it came in; 0 = none */
+    bool in_html;               /* a data: URI picture inside an HTML part, not a MIME part */
 };
 
 /* Why a parse stopped short: the engine turns these into the on_limit action. */
@@ -73,6 +74,7 @@ struct sg_message_limits {
     size_t max_text_bytes;          /* decoded text kept for scanning */
     size_t max_attachment_keep;     /* decoded bytes kept per attachment */
     bool decode_attachments;        /* some rule reads attachment bytes */
+    bool html_images;               /* list data: URI pictures in HTML parts as attachments (image rules) */
 };
 
 struct sg_message {

@@ -649,6 +649,54 @@ START_TEST(collect_hostile)
 }
 END_TEST
 
+/* A crest written into an HTML signature as a data: URI is a picture of
+ * the message too; only when pictures are wanted is it decoded. */
+START_TEST(collect_data_uri)
+{
+    uint8_t *px = fx_pattern(32, 24, false);
+    size_t plen;
+    uint8_t *png = fx_png(px, 32, 24, FX_PNG_RGBA, &plen);
+    gchar *b64 = g_base64_encode(png, plen);
+    /* Folded as some clients fold long attribute values. */
+    struct sg_buf folded = {0};
+    for (size_t i = 0, n = strlen(b64); i < n; i += 60) {
+        sg_buf_append(&folded, b64 + i, n - i < 60 ? n - i : 60);
+        sg_buf_puts(&folded, "\r\n");
+    }
+    struct sg_buf raw = {0};
+    sg_buf_printf(&raw, "From: a@t.sch.uk\r\nTo: b@example.com\r\nSubject: sig\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: text/html\r\n\r\n<p>Regards</p><img alt=\"crest\" src=\"data:image/png;base64,%s\">"
+                        "<img src='data:image/gif;base64,R0lGODlhAQAB'>\r\n", folded.data);
+    struct sg_message_limits lim;
+    sg_message_default_limits(&lim);
+    lim.decode_attachments = lim.html_images = true;
+    char err[128];
+    struct sg_message *m = sg_message_parse_mem(raw.data, raw.len, &lim, err, sizeof(err));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(m->natts, 2);
+    ck_assert_str_eq(m->atts[0].sniffed_type, "png");
+    ck_assert(m->atts[0].in_html);
+    ck_assert_ptr_null(m->atts[0].filename);
+    struct sg_image_list l;
+    sg_image_collect(m, NULL, NULL, 0, &l);
+    expect_label(&l, "body image 1", 32, 24);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert(l.limits & SG_LIMIT_UNREADABLE);   /* the cut GIF */
+    sg_image_list_free(&l);
+    sg_message_free(m);
+    /* No rule reads pictures: nothing is decoded or listed. */
+    lim.html_images = false;
+    m = sg_message_parse_mem(raw.data, raw.len, &lim, err, sizeof(err));
+    ck_assert_uint_eq(m->natts, 0);
+    sg_message_free(m);
+    sg_buf_free(&raw);
+    sg_buf_free(&folded);
+    g_free(b64);
+    free(png);
+    free(px);
+}
+END_TEST
+
 /* The engine collects only for a policy whose rule reads pictures and
  * has a recipient in scope, and a picture left unread is a limit hit
  * that on_limit answers. The logo detector is not here yet: a stand-in
@@ -739,6 +787,7 @@ Suite *sg_suite_image(void)
     tcase_set_timeout(c, 60);
     tcase_add_test(c, collect_containers);
     tcase_add_test(c, collect_hostile);
+    tcase_add_test(c, collect_data_uri);
     tcase_add_test(c, engine_collects);
     suite_add_tcase(s, c);
     return s;
