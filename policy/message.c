@@ -41,6 +41,7 @@ void sg_message_default_limits(struct sg_message_limits *lim)
     lim->max_text_bytes = 8u << 20;
     lim->max_attachment_keep = 25u << 20;
     lim->decode_attachments = true;
+    lim->html_images = false;
 }
 
 struct walk {
