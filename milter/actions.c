@@ -50,6 +50,9 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
     for (int i = mc->own_removed; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
             return false;
+    for (int i = mc->own_justified; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, "X-Safeguard-Justification", i, NULL) != MI_SUCCESS)
+            return false;
     return true;
 }
 
@@ -127,7 +130,7 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     case SG_ACTION_REJECT:
         return reject(ctx, mc, v);
     case SG_ACTION_ACCEPT:
-        return remove_forged(ctx, mc) ? SMFIS_CONTINUE : tempfail(ctx, v);
+        return remove_forged(ctx, mc) && sg_override_apply(ctx, mc, v) ? SMFIS_CONTINUE : tempfail(ctx, v);
     case SG_ACTION_ANNOTATE:
     case SG_ACTION_QUARANTINE:
         break;
@@ -139,7 +142,7 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     if (ok && v->nremoved)
         ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
-        ok = tag_subject(ctx, mc);
+        ok = sg_override_apply(ctx, mc, v) && tag_subject(ctx, mc) && sg_footer_milter(ctx, mc, v);
     if (ok && v->action == SG_ACTION_QUARANTINE) {
         struct sg_buf reason = {0};
         sg_buf_printf(&reason, "safeguard %s: rules=", v->event_id);

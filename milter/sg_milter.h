@@ -24,6 +24,7 @@ struct sg_smfi_ops {
     int (*setreply)(SMFICTX *, char *, char *, char *);
     int (*setmlreply)(SMFICTX *, const char *, const char *, char *const *lines, size_t n);
     int (*delrcpt)(SMFICTX *, char *);
+    int (*replacebody)(SMFICTX *, unsigned char *, int);
 };
 extern const struct sg_smfi_ops *sg_smfi;
 extern const struct sg_smfi_ops sg_smfi_libmilter;
@@ -58,6 +59,7 @@ struct sg_msgctx {
     char *subject_raw;           /* as received, for the subject tag */
     int own_headers;             /* verdict headers already present (forged) */
     int own_removed;             /* X-Safeguard-Removed already present */
+    int own_justified;           /* X-Safeguard-Justification already present (forged) */
     char *failure;               /* internal error seen before eom */
 };
 
@@ -71,6 +73,17 @@ struct sg_connctx {
 sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
 /* "%" doubled, control characters flattened, for smfi_setmlreply. */
 char *sg_reply_escape(const char *line);
+
+/* override.c: [justify: ...] honoured (subject, header), the footer, and
+ * the log lines and store records of overridden and monitored mail. */
+bool sg_override_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
+bool sg_footer_milter(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
+void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v,
+                        sfsistat rc);
+/* A header value: controls removed, RFC 2047 when not ASCII. */
+char *sg_override_header_text(const char *utf8);
+/* The DSL notice of an override (the notices module sets it); NULL = none. */
+extern void (*sg_override_dsl_hook)(const struct sg_msgctx *mc, const struct sg_verdict *v);
 
 /* logline.c */
 void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_verdict.h"
+#include "sg_override.h"
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt)
 {
@@ -26,6 +27,10 @@ void sg_verdict_clear(struct sg_verdict *v)
     free(v->removed);
     free(v->message_id);
     v->message_id = NULL;
+    free(v->justification);
+    v->justification = NULL;
+    free(v->unit);
+    v->unit = NULL;
     v->removed = NULL;
     v->nremoved = 0;
     v->hits = NULL;
@@ -42,6 +47,8 @@ void sg_verdict_add_hit(struct sg_verdict *v, const struct sg_rule *rule, char *
     h->rcpt_on = rcpt_on;
     h->nrcpt = v->nrcpt;
     h->demoted = false;
+    h->monitored = false;
+    h->overridden = false;
     if (rule->action > v->action && v->action != SG_ACTION_TEMPFAIL)
         v->action = rule->action;
 }
@@ -140,9 +147,23 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
         json_rcpts(out, h->rcpt_on, h->nrcpt, rcpts);
         sg_buf_puts(out, ",\"evidence\":");
         sg_json_string(out, h->evidence);
+        if (h->monitored)
+            sg_buf_puts(out, ",\"mode\":\"monitor\"");
+        if (h->overridden)
+            sg_buf_puts(out, ",\"overridden\":true");
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, "]");
+    if (sg_verdict_monitored(v))
+        sg_buf_printf(out, ",\"would\":\"%s\"", sg_action_name(v->would));
+    if (v->justification) {
+        sg_buf_puts(out, ",\"justification\":");
+        sg_json_string(out, v->justification);
+    }
+    if (v->unit) {
+        sg_buf_puts(out, ",\"school\":");
+        sg_json_string(out, v->unit);
+    }
     if (v->nremoved) {
         sg_buf_puts(out, ",\"removed\":");
         json_rcpts(out, v->removed, v->nrcpt, rcpts);
@@ -191,7 +212,7 @@ size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
     n = wrap(b.data, lines, n, max_lines, max_len);
     for (size_t i = 0; i < v->nhits && n + 2 < max_lines; i++) {
         const struct sg_rule *r = v->hits[i].rule;
-        if (r->action != v->action)
+        if (r->action != v->action || v->hits[i].monitored || v->hits[i].overridden)
             continue;
         b.len = 0;
         sg_buf_printf(&b, "Rule %s (%s): %s", r->id, sg_category_name(r->category),
@@ -201,6 +222,8 @@ size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
         sg_buf_printf(&b, "Policy: %s", r->cite);
         n = wrap(b.data, lines, n, max_lines - 2, max_len);
     }
+    if (sg_override_offered(v, p))
+        n = wrap(sg_override_offer_text, lines, n, max_lines - 1, max_len);
     b.len = 0;
     sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
                   p->actions.dsl_contact, v->event_id);
