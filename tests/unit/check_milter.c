@@ -165,11 +165,86 @@ START_TEST(inbound_accepted_at_mail_from)
 }
 END_TEST
 
+/* Override, monitor mode and the footer (milter/override.c). */
+START_TEST(justified_resend_is_delivered_without_tag)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Re: [Justify:  parent asked for it ] Plan",
+                          "X-Safeguard-Justification", "forged", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan is attached.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader X-Safeguard-Justification 1 (delete)\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 Re: Plan\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "insheader 0 X-Safeguard-Justification: parent asked for it\n"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "quarantine"));
+    finish();
+}
+END_TEST
+
+START_TEST(justified_encoded_subject_and_reason)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    /* "[justify: café reason] Plan \u00e9t\u00e9" */
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "=?UTF-8?B?W2p1c3RpZnk6IGNhZsOpIHJlYXNvbl0gUGxhbiDDqXTDqQ==?=", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 Plan =?UTF-8?b?w6l0w6k=?=\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "insheader 0 X-Safeguard-Justification: =?"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "justify"));
+    ck_assert_ptr_null(strstr(calls.data, "\r"));
+    finish();
+}
+END_TEST
+
+START_TEST(justification_does_not_lift_other_rules)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "[justify: needed] Plan", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan and her pupil number.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "quarantine safeguard "), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "rules=plan-leaving,upn-leaving"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "X-Safeguard-Justification"));
+    ck_assert_ptr_null(strstr(calls.data, "chgheader Subject"));
+    finish();
+}
+END_TEST
+
+START_TEST(monitored_message_is_untouched)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Story", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "A newspaper called about the fair.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(calls.len == 0, "a monitored message was changed: %s", calls.data);
+    finish();
+}
+END_TEST
+
+START_TEST(annotated_message_gets_footer)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Notes", "Content-Type", "text/plain; charset=us-ascii", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The minutes are attached.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 [SAFEGUARD] Notes\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "replacebody The minutes are attached.\r\n\r\nNorthfield Academy: this email and any "
+                                     "attachments are confidential.\r\n\n"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "chgheader Content-Type"));
+    finish();
+}
+END_TEST
+
 Suite *sg_suite_milter(void)
 {
     Suite *s = suite_create("milter");
     TCase *tc = tcase_create("callbacks");
     tcase_add_test(tc, annotate_tags_and_removes_forged);
+    tcase_add_test(tc, justified_resend_is_delivered_without_tag);
+    tcase_add_test(tc, justified_encoded_subject_and_reason);
+    tcase_add_test(tc, justification_does_not_lift_other_rules);
+    tcase_add_test(tc, monitored_message_is_untouched);
+    tcase_add_test(tc, annotated_message_gets_footer);
     tcase_add_test(tc, reject_reply_is_escaped_and_bounded);
     tcase_add_test(tc, quarantine_calls_smfi_quarantine);
     tcase_add_test(tc, removal_uses_raw_recipient);
