@@ -17,6 +17,7 @@
 #ifndef SG_FOOTER_H
 #define SG_FOOTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "sg_policy.h"
 #include "sg_util.h"
@@ -32,6 +33,7 @@ struct sg_footer_out {
     struct sg_buf body;          /* the new body, after the header block, CRLF line ends */
     char *content_type;          /* the top-level Content-Type when it changed, else NULL */
     char *content_encoding;      /* the top-level Content-Transfer-Encoding when it changed, else NULL */
+    bool add_mime_version;       /* content headers changed on a message without MIME-Version */
     unsigned parts;              /* parts the footer was added to */
 };
 

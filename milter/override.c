@@ -134,6 +134,8 @@ bool sg_footer_milter(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdic
     bool ok = true;
     if (out.content_type)
         ok = sg_smfi->chgheader(ctx, "Content-Type", 1, out.content_type) == MI_SUCCESS;
+    if (ok && out.add_mime_version)
+        ok = sg_smfi->addheader(ctx, "MIME-Version", "1.0") == MI_SUCCESS;
     if (ok && out.content_encoding)
         ok = sg_smfi->chgheader(ctx, "Content-Transfer-Encoding", 1, out.content_encoding) == MI_SUCCESS;
     for (size_t off = 0; ok && off < out.body.len; off += REPLACE_CHUNK) {

@@ -331,6 +331,9 @@ enum sg_footer_rc sg_footer_add(const char *msg, size_t len, const struct sg_foo
                 out->content_type = header_value(w.root, "Content-Type");
             if (w.root_encoding)
                 out->content_encoding = header_value(w.root, "Content-Transfer-Encoding");
+            /* Without it the new charset and encoding mean nothing. */
+            out->add_mime_version = (out->content_type || out->content_encoding) &&
+                                    !g_mime_object_get_header(GMIME_OBJECT(m), "MIME-Version");
             out->parts = w.parts;
             rc = SG_FOOTER_ADDED;
         }

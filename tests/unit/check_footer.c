@@ -76,6 +76,7 @@ START_TEST(plain_ascii_keeps_everything)
     GMimeMessage *m = footed(msg, &ascii_footer, 1, &o);
     ck_assert_ptr_null(o.content_type);
     ck_assert_ptr_null(o.content_encoding);
+    ck_assert(!o.add_mime_version);
     GMimeObject *root = g_mime_message_get_mime_part(m);
     ck_assert_str_eq(charset_of(root), "us-ascii");
     char *t = text_of(root);
@@ -93,6 +94,7 @@ START_TEST(plain_ascii_becomes_utf8_quoted_printable_for_8bit_footer)
     GMimeMessage *m = footed(msg, &utf8_footer, 1, &o);
     ck_assert_ptr_nonnull(o.content_type);
     ck_assert_str_eq(o.content_encoding, "quoted-printable");
+    ck_assert(o.add_mime_version);
     GMimeObject *root = g_mime_message_get_mime_part(m);
     ck_assert_str_eq(charset_of(root), "utf-8");
     ck_assert_int_eq(g_mime_part_get_content_encoding(GMIME_PART(root)), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
