@@ -148,42 +148,6 @@ bool sg_footer_milter(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdic
     return ok;
 }
 
-/* The store this milter writes to. The quarantine store (branch store)
- * opens it at start-up; until that is wired in, nothing is stored. */
-static struct sg_store *override_store(void)
-{
-    return NULL;
-}
-
-static void store_item(struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v,
-                       enum sg_store_state state, const char *action)
-{
-    struct sg_store *st = override_store();
-    if (!st)
-        return;
-    struct sg_store_hit *hits = sg_xcalloc(v->nhits ? v->nhits : 1, sizeof(*hits));
-    for (size_t i = 0; i < v->nhits; i++) {
-        const struct sg_rule *r = v->hits[i].rule;
-        hits[i] = (struct sg_store_hit){.rule = r->id, .category = sg_category_name(r->category),
-                                        .action = sg_action_name(r->action), .cite = r->cite,
-                                        .evidence = v->hits[i].evidence};
-    }
-    struct sg_store_item it = {
-        .event_id = v->event_id, .when = mc->env.when, .queue_id = mc->env.queue_id,
-        .sender = mc->env.mail_from, .auth_user = mc->env.auth_login, .rcpts = mc->env.rcpts,
-        .subject = msg ? msg->subject : mc->subject_raw, .message_id = msg ? msg->message_id : v->message_id,
-        .school = v->unit, .action = action, .state = state, .hits = hits, .nhits = v->nhits,
-        .justification = state == SG_STORE_OVERRIDDEN ? v->justification : NULL,
-    };
-    int fd = sg_spool_fd(&mc->spool);
-    char *err = NULL;
-    if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || !sg_store_put(st, &it, fd, &err))
-        syslog(LOG_ERR, "%s: event=%s cannot store the %s message: %s", qid_of(mc), v->event_id,
-               action, err ? err : "no spool");
-    free(err);
-    free(hits);
-}
-
 /* Rules whose hits match: "a,b", "-" when none. */
 static void rules_where(const struct sg_verdict *v, bool (*want)(const struct sg_hit *, const struct sg_verdict *),
                         struct sg_buf *out)
@@ -215,6 +179,7 @@ static bool still_acts(const struct sg_hit *h, const struct sg_verdict *v)
 void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v,
                         sfsistat rc)
 {
+    (void)msg;    /* the store reads the spooled copy and the raw headers */
     bool delivered = rc == SMFIS_CONTINUE && v->action <= SG_ACTION_ANNOTATE;
     bool held = rc == SMFIS_CONTINUE && v->action == SG_ACTION_QUARANTINE;
     struct sg_buf b = {0};
@@ -231,7 +196,7 @@ void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, cons
         rules_where(v, was_overridden, &b);
         sg_buf_printf(&b, " reason_len=%zu", strlen(v->justification));
         syslog(LOG_NOTICE, "%s", b.data);
-        store_item(mc, msg, v, SG_STORE_OVERRIDDEN, "override");
+        sg_milter_store_put(mc, v, SG_STORE_OVERRIDDEN, "override", v->justification);
         if (sg_override_dsl_hook)
             sg_override_dsl_hook(mc, v);
     }
@@ -243,7 +208,7 @@ void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, cons
         syslog(LOG_NOTICE, "%s", b.data);
         char action[40];
         snprintf(action, sizeof(action), "monitor:%s", sg_action_name(v->would));
-        store_item(mc, msg, v, SG_STORE_MONITORED, action);
+        sg_milter_store_put(mc, v, SG_STORE_MONITORED, action, NULL);
     }
     sg_buf_free(&b);
 }

@@ -30,6 +30,7 @@ const struct sg_smfi_ops sg_smfi_libmilter = {
     .setmlreply = ml_reply,
     .delrcpt = smfi_delrcpt,
     .replacebody = smfi_replacebody,
+    .setsymlist = smfi_setsymlist,
 };
 
 const struct sg_smfi_ops *sg_smfi = &sg_smfi_libmilter;
