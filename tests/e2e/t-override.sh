@@ -158,6 +158,23 @@ sg_assert_match "footalt: HTML keeps base64, footer before </body>" \
 grep -qaE 'footer=added parts=2' "$SG_MILTER_LOG" || sg_fail "footalt: no 'footer=added parts=2' log line"
 sg_ok "footalt: logged footer=added parts=2"
 
+# ---- the store: overridden with the reason, monitored with the evidence -----------------------------------
+QBIN=$(dirname "$SG_MILTER_BIN")/safeguard-quarantine
+if [ -x "$QBIN" ]; then
+    Q() { "$QBIN" --store "$SG_STORE" "$@"; }
+    out=$(Q list --state overridden --json 2>&1)
+    sg_assert_eq "store: two overridden items" 2 "$(printf '%s\n' "$out" | grep -o '"state": *"overridden"' | wc -l)"
+    sg_assert_match "store: the press reason kept" "$R_PRESS" "$out"
+    out=$(Q list --state monitored --json 2>&1)
+    sg_assert_match "store: the monitored item with its rule" 'newspaper-watch' "$out"
+    out=$(Q list --state held --json 2>&1)
+    sg_assert_match "store: the held item keeps the refused reason" 'needed for the transfer' "$out"
+    out=$(Q report --since 1d 2>&1)
+    sg_assert_match "report: the monitored rule counted" 'newspaper-watch' "$out"
+else
+    sg_info "safeguard-quarantine not built: store checks skipped"
+fi
+
 # ---- the log: rules and lengths, never the reasons ------------------------------------------------------
 sg_assert "log: overridden line for the press resend" \
     grep -qaE "overridden rules=press-enquiry reason_len=${#R_PRESS}( |\$)" "$SG_MILTER_LOG"
