@@ -55,6 +55,10 @@ void sg_override_settle(const struct sg_policy *p, const struct sg_person *sende
 /* Recomputes v->action and v->would from the hits (removal, monitor and
  * override taken into account); limits and errors are the caller's. */
 void sg_override_recount(struct sg_verdict *v);
+/* As sg_verdict_categories/_rules, for the hits that act (not monitored,
+ * not overridden): what the verdict header shows the recipient. */
+void sg_verdict_acting_categories(const struct sg_verdict *v, struct sg_buf *out);
+void sg_verdict_acting_rules(const struct sg_verdict *v, struct sg_buf *out);
 /* True when some hit was let through by the justification. */
 bool sg_verdict_overridden(const struct sg_verdict *v);
 /* True when monitored hits would have done more than the live ones. */

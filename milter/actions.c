@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_override.h"
 
 #define REPLY_LINES 32
 #define REPLY_LINE_MAX 200       /* well inside libmilter's 980, readable in a bounce */
@@ -34,9 +35,10 @@ static char *verdict_header(const struct sg_verdict *v)
 {
     struct sg_buf b = {0};
     sg_buf_printf(&b, "%s; categories=", sg_action_name(v->action));
-    sg_verdict_categories(v, &b);
+    /* Monitored and overridden hits are not the recipient's business. */
+    sg_verdict_acting_categories(v, &b);
     sg_buf_puts(&b, "; rules=");
-    sg_verdict_rules(v, &b);
+    sg_verdict_acting_rules(v, &b);
     sg_buf_printf(&b, "; event=%s", v->event_id);
     return sg_buf_steal(&b);
 }

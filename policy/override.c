@@ -234,3 +234,33 @@ bool sg_override_offered(const struct sg_verdict *v, const struct sg_policy *p)
     /* A limit or the filter deciding: no rule to justify against. */
     return top == v->action;
 }
+
+static bool acting(const struct sg_hit *h)
+{
+    return !h->monitored && !h->overridden;
+}
+
+void sg_verdict_acting_categories(const struct sg_verdict *v, struct sg_buf *out)
+{
+    unsigned seen = 0;
+    size_t start = out->len;
+    for (size_t i = 0; i < v->nhits; i++) {
+        unsigned bit = 1u << v->hits[i].rule->category;
+        if (!acting(&v->hits[i]) || (seen & bit))
+            continue;
+        seen |= bit;
+        sg_buf_printf(out, "%s%s", out->len > start ? "," : "", sg_category_name(v->hits[i].rule->category));
+    }
+    if (out->len == start)
+        sg_buf_puts(out, "-");
+}
+
+void sg_verdict_acting_rules(const struct sg_verdict *v, struct sg_buf *out)
+{
+    size_t start = out->len;
+    for (size_t i = 0; i < v->nhits; i++)
+        if (acting(&v->hits[i]))
+            sg_buf_printf(out, "%s%s", out->len > start ? "," : "", v->hits[i].rule->id);
+    if (out->len == start)
+        sg_buf_puts(out, "-");
+}

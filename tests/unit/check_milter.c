@@ -233,6 +233,12 @@ START_TEST(annotated_message_gets_footer)
                                      "attachments are confidential.\r\n\n"), "%s", calls.data);
     ck_assert_ptr_null(strstr(calls.data, "chgheader Content-Type"));
     finish();
+    /* A monitored rule beside it stays out of the header. */
+    use_policy(sg_test_data("policy/override.yaml"));
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The minutes, and a newspaper.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "X-Safeguard-Verdict: annotate; categories=confidential; rules=minutes; event="),
+                  "%s", calls.data);
+    finish();
 }
 END_TEST
 
