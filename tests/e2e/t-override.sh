@@ -34,6 +34,16 @@ send() { # NAME SUBJECT BODY
         --body "$3"
 }
 
+# ---- safeguard-check says what a monitored rule would do ------------------------
+CHECK=$(dirname "$SG_MILTER_BIN")/safeguard-check
+if [ -x "$CHECK" ]; then
+    printf 'From: %s\nTo: %s\nSubject: Fair\n\nA newspaper rang.\n' "$FROM" "$EXT" >"$SG_T/check.eml"
+    out=$("$CHECK" -c "$SG_REPO_ROOT/tests/e2e/policy-override.yaml" "$SG_T/check.eml" 2>&1)
+    sg_assert_match "safeguard-check: accept, would quarantine" 'check\.eml: accept .*monitor: would quarantine' "$(printf '%s' "$out" | tr '\n' ' ')"
+    sg_assert_match "safeguard-check: the rule would quarantine (monitor)" \
+        'rule newspaper-watch \[media\] -> would quarantine \(monitor\)' "$out"
+fi
+
 # ---- a reject offers the override -------------------------------------------
 send press "Local paper" "Hello, this is a press enquiry about the fair."; rc=$?
 [ "$rc" != 0 ] || sg_fail "press: swaks reported success: $(sg_swaks_out press)"
