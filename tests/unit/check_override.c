@@ -315,6 +315,19 @@ START_TEST(bad_mode_and_footer_are_errors)
 }
 END_TEST
 
+START_TEST(footer_of_the_senders_school)
+{
+    struct sg_policy *p = policy_with(NULL, "    footer: {text: \"Northfield footer\"}\n");
+    const struct sg_footer *f = sg_policy_footer(p, sg_policy_unit(p, "nfa"));
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->text, "Northfield footer");
+    ck_assert_ptr_null(f->html);
+    ck_assert_ptr_null(sg_policy_footer(p, NULL));      /* no actions: footer: */
+    ck_assert_ptr_null(sg_policy_unit(p, "SVP"));
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(wire_carries_monitor_and_override)
 {
     struct sg_policy *p = policy_with(NULL, NULL);
@@ -361,6 +374,7 @@ Suite *sg_suite_override(void)
     tcase_add_test(tc, monitor_rule_records_and_does_not_act);
     tcase_add_test(tc, monitor_school_and_trust);
     tcase_add_test(tc, bad_mode_and_footer_are_errors);
+    tcase_add_test(tc, footer_of_the_senders_school);
     tcase_add_test(tc, wire_carries_monitor_and_override);
     suite_add_tcase(s, tc);
     return s;
