@@ -59,6 +59,11 @@ void sg_override_recount(struct sg_verdict *v);
  * not overridden): what the verdict header shows the recipient. */
 void sg_verdict_acting_categories(const struct sg_verdict *v, struct sg_buf *out);
 void sg_verdict_acting_rules(const struct sg_verdict *v, struct sg_buf *out);
+/* A hit's action as stored: "quarantine", or "monitor:quarantine" for a
+ * monitored hit and "override:quarantine" for an overridden one in a
+ * message that was let through, so the report counts each rule by what
+ * it did. */
+const char *sg_hit_action_name(const struct sg_verdict *v, const struct sg_hit *h);
 /* True when some hit was let through by the justification. */
 bool sg_verdict_overridden(const struct sg_verdict *v);
 /* True when monitored hits would have done more than the live ones. */

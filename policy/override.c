@@ -264,3 +264,17 @@ void sg_verdict_acting_rules(const struct sg_verdict *v, struct sg_buf *out)
     if (out->len == start)
         sg_buf_puts(out, "-");
 }
+
+const char *sg_hit_action_name(const struct sg_verdict *v, const struct sg_hit *h)
+{
+    static const char *const monitor[] = {"monitor:accept", "monitor:annotate", "monitor:quarantine",
+                                          "monitor:reject", "monitor:tempfail"};
+    static const char *const override[] = {"override:accept", "override:annotate", "override:quarantine",
+                                           "override:reject", "override:tempfail"};
+    unsigned a = (unsigned)h->rule->action;
+    if (a > SG_ACTION_TEMPFAIL)
+        return sg_action_name(h->rule->action);
+    /* Justified, but held by another rule: it held as much as that one. */
+    bool let_through = v->action <= SG_ACTION_ANNOTATE;
+    return h->monitored ? monitor[a] : h->overridden && let_through ? override[a] : sg_action_name(h->rule->action);
+}

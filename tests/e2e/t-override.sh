@@ -179,8 +179,13 @@ if [ -x "$QBIN" ]; then
     sg_assert_match "store: the monitored item with its rule" 'newspaper-watch' "$out"
     out=$(Q list --state held --json 2>&1)
     sg_assert_match "store: the held item keeps the refused reason" 'needed for the transfer' "$out"
-    out=$(Q report --since 1d 2>&1)
-    sg_assert_match "report: the monitored rule counted" 'newspaper-watch' "$out"
+    out=$(Q report --since 1d --csv 2>&1)
+    # rule,category,school,held,pending,released,discarded,overridden,monitored
+    sg_assert_match "report: the monitored rule would have held once" '^"newspaper-watch","media","Northfield Academy",0,0,0,0,0,1$' "$out"
+    sg_assert_match "report: the care plan overridden once" '^"care-plan-leaving","confidential","Northfield Academy",0,0,0,0,1,0$' "$out"
+    sg_assert_match "report: the press rule overridden once" '^"press-enquiry","media","Northfield Academy",0,0,0,0,1,0$' "$out"
+    sg_assert_nomatch "report: a refused reason is not listed as an override" 'needed for the transfer' "$out"
+    sg_assert_match "report: the pupil number held and pending" '^"pupil-number-leaving","personal-data","Northfield Academy",1,1,0,0,0,0$' "$out"
 else
     sg_info "safeguard-quarantine not built: store checks skipped"
 fi

@@ -362,10 +362,12 @@ START_TEST(override_and_monitor_are_stored)
             ck_assert_str_eq(v[i]->action, "override");
             ck_assert_str_eq(v[i]->justification, "parent asked");
             ck_assert_str_eq(v[i]->hits[0].rule, "plan-leaving");
+            ck_assert_str_eq(v[i]->hits[0].action, "override:quarantine");
         } else if (v[i]->state == SG_STORE_MONITORED) {
             mon = true;
             ck_assert_str_eq(v[i]->action, "monitor:quarantine");
             ck_assert_str_eq(v[i]->hits[0].rule, "press");
+            ck_assert_str_eq(v[i]->hits[0].action, "monitor:quarantine");
             ck_assert_str_eq(v[i]->hits[0].evidence, "phrase \"newspaper\"");
         }
     }
