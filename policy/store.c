@@ -149,7 +149,9 @@ static const char schema[] =
     " action TEXT NOT NULL, reason TEXT);"
     "CREATE INDEX IF NOT EXISTS items_time ON items(time);"
     "CREATE INDEX IF NOT EXISTS hits_event ON hits(event_id);"
-    "CREATE INDEX IF NOT EXISTS audit_event ON audit(event_id);";
+    "CREATE INDEX IF NOT EXISTS audit_event ON audit(event_id);"
+    /* The layout's version, for the migrations of later ones. */
+    "PRAGMA user_version = 1;";
 
 /* The folder: made 0700 when absent; an existing one must be a folder. */
 static bool make_dir(const char *dir, char **err)

@@ -79,6 +79,17 @@ static bool index_file(struct sg_store *st, const char *id, const char *path, ti
 static bool reconcile(struct sg_store *st, const char *name, time_t now, size_t *found, char **err)
 {
     size_t len = strlen(name);
+    if (!strncmp(name, ".tmp.", 5)) {
+        /* A copy cut short by a crash: its message was tempfailed, and a
+         * day is far longer than any put() takes. */
+        struct sg_buf tmp = {0};
+        struct stat sb;
+        sg_buf_printf(&tmp, "%s/%s", st->msgdir, name);
+        if (lstat(tmp.data, &sb) == 0 && S_ISREG(sb.st_mode) && now - sb.st_mtime > 86400)
+            unlink(tmp.data);
+        sg_buf_free(&tmp);
+        return true;
+    }
     if (len < 5 || strcmp(name + len - 4, ".eml"))
         return true;
     char *id = sg_xstrndup(name, len - 4);
