@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include "sg_milter.h"
 #include "sg_override.h"
+#include "sg_notice.h"
 
 #define REPLY_LINES 32
 #define REPLY_LINE_MAX 200       /* well inside libmilter's 980, readable in a bounce */
@@ -55,6 +56,10 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
     for (int i = mc->own_justified; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Justification", i, NULL) != MI_SUCCESS)
             return false;
+    /* A notice mark that did not verify: screened, and the mark goes. */
+    for (int i = mc->own_notice; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, SG_NOTICE_HEADER, i, NULL) != MI_SUCCESS)
+            return false;
     return true;
 }
 
@@ -85,7 +90,9 @@ static sfsistat tempfail(SMFICTX *ctx, const struct sg_verdict *v)
 static sfsistat reject(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     char *raw[REPLY_LINES], *lines[REPLY_LINES];
-    size_t n = sg_verdict_explain(v, mc->policy, raw, REPLY_LINES, REPLY_LINE_MAX);
+    char *contact = sg_notice_contact(mc->policy, &mc->env);
+    size_t n = sg_verdict_explain_to(v, mc->policy, contact, raw, REPLY_LINES, REPLY_LINE_MAX);
+    free(contact);
     for (size_t i = 0; i < n; i++) {
         lines[i] = sg_reply_escape(raw[i]);
         free(raw[i]);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_notice.h"
 
 static struct sg_connctx *conn_of(SMFICTX *ctx)
 {
@@ -34,6 +35,7 @@ static void msg_free(struct sg_msgctx *mc)
     free(mc->mta);
     free(mc->message_id_raw);
     free(mc->release_mark);
+    free(mc->notice_mark);
     free(mc);
 }
 
@@ -194,6 +196,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
             mc->own_removed++;
         else if (!strcasecmp(name, "X-Safeguard-Justification"))
             mc->own_justified++;
+        else if (!strcasecmp(name, SG_NOTICE_HEADER) && !mc->own_notice++)
+            mc->notice_mark = sg_xstrdup(value);
     }
     return no_reply(cc, SMFIP_NR_HDR);
 }
@@ -236,6 +240,17 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         cc->msg = NULL;
         return SMFIS_ACCEPT;
     }
+    if (!mc->failure && sg_notify_is_notice(mc)) {
+        /* Our own notice: not screened, and its mark removed so that no
+         * reader can copy a valid one into mail of their own. */
+        sfsistat nrc = sg_smfi->chgheader(ctx, SG_NOTICE_HEADER, 1, NULL) == MI_SUCCESS ? SMFIS_CONTINUE
+                                                                                         : SMFIS_TEMPFAIL;
+        syslog(LOG_INFO, "%s: notice=%.40s passed unscreened (valid %s mark)", mc->env.queue_id,
+               mc->notice_mark + strspn(mc->notice_mark, " "), SG_NOTICE_HEADER);
+        msg_free(mc);
+        cc->msg = NULL;
+        return nrc;
+    }
     struct sg_verdict v;
     sg_verdict_init(&v, sg_strv_len(mc->env.rcpts));
     sg_engine_event_id(v.event_id, sizeof(v.event_id));
@@ -261,6 +276,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     sfsistat rc = sg_actions_apply(ctx, mc, &v);
     sg_log_verdict(mc, msg, &v);
     sg_override_record(mc, msg, &v, rc);
+    if (rc == SMFIS_CONTINUE && v.action == SG_ACTION_QUARANTINE)
+        sg_notify_held(mc, &v);
     sg_message_free(msg);
     sg_verdict_clear(&v);
     msg_free(mc);

@@ -181,6 +181,8 @@ int main(int argc, char **argv)
         goto out;
     if (!sg_preflight_access(policy, o.tmpdir, o.pidfile) || !sg_preflight_socket_free(o.socket))
         goto out;
+    if (!sg_notify_init(policy))
+        goto out;
 
     /* SIGUSR1 is ours, taken by the reload thread. SIGHUP/INT/TERM belong
      * to libmilter's signal thread: block them before any thread starts,

@@ -67,6 +67,8 @@ struct sg_msgctx {
     char *message_id_raw;        /* first Message-ID header, for the store and the release mark */
     char *release_mark;          /* X-Safeguard-Released, when exactly one was present */
     int release_marks;
+    char *notice_mark;           /* X-Safeguard-Notice value, when present */
+    int own_notice;              /* X-Safeguard-Notice copies present */
 };
 
 struct sg_connctx {
@@ -89,8 +91,8 @@ void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, cons
                         sfsistat rc);
 /* A header value: controls removed, RFC 2047 when not ASCII. */
 char *sg_override_header_text(const char *utf8);
-/* The DSL notice of an override (the notices module sets it); NULL = none. */
-extern void (*sg_override_dsl_hook)(const struct sg_msgctx *mc, const struct sg_verdict *v);
+/* The DSL's notice of an override, sent through notices: (override.c). */
+void sg_override_notify_dsl(const struct sg_msgctx *mc, const struct sg_verdict *v);
 
 /* logline.c */
 void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg,
@@ -135,6 +137,16 @@ void sg_milter_store_unhold(const struct sg_msgctx *mc, const struct sg_verdict 
  * safeguard-quarantine with a valid, unused X-Safeguard-Released mark:
  * delivered without screening. */
 bool sg_milter_released_copy(const struct sg_msgctx *mc);
+/* notify.c: notices of held mail, and knowing our own notices. */
+bool sg_notify_init(const struct sg_policy *p);     /* the key, created when absent */
+bool sg_notify_is_notice(const struct sg_msgctx *mc);
+void sg_notify_held(const struct sg_msgctx *mc, const struct sg_verdict *v);
+/* One notice, marked and sent at once (the override notice, override.c). */
+bool sg_notify_send(const struct sg_msgctx *mc, const char *id, char *const *to, const char *subject_line,
+                    const char *body, const char *kind);
+int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, char *err, size_t errlen);
+void sg_notify_flush(const struct sg_policy *p, time_t now, bool force);
+void sg_notify_tick(void);                          /* digests due, from the reload thread */
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;

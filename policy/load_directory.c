@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_config.h"
+#include "sg_notice.h"
 #include "sg_schema.h"
 #include "sg_override.h"
 
@@ -39,6 +40,9 @@ const struct sg_cfg_key sg_schema_unit[] = {
     {.key = "footer", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, footer),
      .custom = sg_load_parse_footer, .shape = "mapping", .sub = sg_schema_footer,
      .doc = "This school's footer for its staff's annotated mail, instead of `actions: footer:`."},
+    {.key = "notices", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, notices),
+     .custom = sg_load_unit_notices, .shape = "mapping", .sub = sg_schema_unit_notices,
+     .doc = "This school's DSL notice addresses and digest (see `notices:`)."},
     {.key = NULL},
 };
 

@@ -18,7 +18,9 @@ cd "$(dirname "$0")/../.." || exit 1
 
 sg_init
 sg_sink_start
-sg_milter_start "$SG_REPO_ROOT/tests/e2e/policy-override.yaml"
+sed -e "s|@CONF@|$SG_CONF|g" -e "s|@RUN@|$SG_T/run|g" \
+    "$SG_REPO_ROOT/tests/e2e/policy-override.yaml" >"$SG_T/policy.yaml"
+sg_milter_start "$SG_T/policy.yaml"
 sg_postfix_start
 
 TOK="$(date +%s)$$"
@@ -38,7 +40,7 @@ send() { # NAME SUBJECT BODY
 CHECK=$(dirname "$SG_MILTER_BIN")/safeguard-check
 if [ -x "$CHECK" ]; then
     printf 'From: %s\nTo: %s\nSubject: Fair\n\nA newspaper rang.\n' "$FROM" "$EXT" >"$SG_T/check.eml"
-    out=$("$CHECK" -c "$SG_REPO_ROOT/tests/e2e/policy-override.yaml" "$SG_T/check.eml" 2>&1)
+    out=$("$CHECK" -c "$SG_T/policy.yaml" "$SG_T/check.eml" 2>&1)
     sg_assert_match "safeguard-check: accept, would quarantine" 'check\.eml: accept .*monitor: would quarantine' "$(printf '%s' "$out" | tr '\n' ' ')"
     sg_assert_match "safeguard-check: the rule would quarantine (monitor)" \
         'rule newspaper-watch \[media\] -> would quarantine \(monitor\)' "$out"
@@ -88,8 +90,12 @@ sg_swaks footalt --from "$FROM" --to "$EXT" --data "$SG_T/footalt.eml" \
 # ---- wait -----------------------------------------------------------------------------
 postqueue -c "$SG_CONF" -f >/dev/null 2>&1 || true
 sg_wait_queue_empty 60 || sg_fail "queue did not drain (except hold) within 60s"
-sg_wait_until 10 sh -c "[ \$(find '$SG_SINK_DIR' -type f | wc -l) -ge 5 ]" || true
-sg_assert_eq "sink: pressok, planok, monitor, footer, footalt delivered" 5 "$(sg_sink_count)"
+# Five messages, and three DSL notices (two overrides, one hold) that
+# come back through the milter and on to the sink.
+sg_wait_until 30 sh -c "[ \$(find '$SG_SINK_DIR' -type f | wc -l) -ge 8 ]" || true
+postqueue -c "$SG_CONF" -f >/dev/null 2>&1 || true
+sg_wait_queue_empty 60 || sg_fail "queue did not drain after the notices"
+sg_assert_eq "sink: pressok, planok, monitor, footer, footalt and three DSL notices" 8 "$(sg_sink_count)"
 sg_assert_eq "press: nothing delivered" "" "$(sg_sink_find "sg-e2e-press-$TOK")"
 sg_assert_eq "upn: nothing delivered" "" "$(sg_sink_find "sg-e2e-upn-$TOK")"
 
@@ -108,6 +114,26 @@ h=$(sg_headers "$(sg_sink_find "sg-e2e-planok-$TOK")")
 sg_assert_match "planok: subject without the tag" '^Subject: Plan$' "$h"
 sg_assert_match "planok: the reason in the header" '^X-Safeguard-Justification: parent asked for a copy$' "$h"
 sg_assert_nomatch "planok: no verdict header (not annotated)" '^X-Safeguard-Verdict' "$h"
+
+# ---- the DSL is told of each override ------------------------------------------------------
+DSL=dsl-notices@northfield.sch.uk
+for n in pressok planok; do
+    ev=$(grep -a -F "sg-e2e-$n-$TOK" "$SG_MILTER_LOG" | sed -n 's/.*: event=\([^ ]*\) action=.*/\1/p' | head -n1)
+    [ -n "$ev" ] || sg_fail "$n: no verdict line"
+    sg_assert "$n: notice=dsl-override sent for $ev" grep -qaE "event=$ev notice=dsl-override sent" "$SG_MILTER_LOG"
+    f=$(sg_sink_find "sg-notice.$ev.")
+    [ -n "$f" ] || sg_fail "$n: no DSL notice for $ev at the sink"
+    h=$(sg_headers "$f")
+    sg_assert_match "$n: notice to the DSL" "^To: $DSL$" "$h"
+    sg_assert_match "$n: notice subject names the override and event" "^Subject: Safeguard: override used \(.*\), event $ev" "$h"
+    sg_assert_nomatch "$n: notice passed unscreened (no verdict header)" '^X-Safeguard-Verdict:' "$h"
+    sg_assert "$n: notice gives the justification" grep -qF "Justification given:" "$f"
+done
+f=$(sg_sink_find "sg-notice.$(grep -a -F "sg-e2e-pressok-$TOK" "$SG_MILTER_LOG" | sed -n 's/.*: event=\([^ ]*\) action=.*/\1/p' | head -n1).")
+sg_assert "pressok notice: the reason" grep -qF "  $R_PRESS" "$f"
+sg_assert "pressok notice: the rule and its clause" grep -qF -- "- press-enquiry (media, reject)" "$f"
+sg_assert "pressok notice: the clause" grep -qF "Policy: King Edward VI School, Social Media Policy 5.2" "$f"
+sg_assert_file_lacks "pressok notice: no body text" "about the fair" "$f"
 
 # ---- held despite the justification -----------------------------------------------------------
 sg_assert "upn: $upn_qid is in the hold queue" sg_in_hold "$upn_qid"

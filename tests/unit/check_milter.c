@@ -109,7 +109,9 @@ START_TEST(reject_reply_is_escaped_and_bounded)
     const char *rcpts[] = {"<x@example.com>", NULL};
     const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "100% sure", NULL};
     ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "what the fuck\r\n"), SMFIS_REJECT);
-    ck_assert_msg(strstr(calls.data, "reply 550 5.7.1 Rule offensive-language (offensive):"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "reply 550 5.7.1 What was stopped: Offensive language is not acceptable in school email. (rule offensive-language, offensive)"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "reply 550 5.7.1 Policy clause: LiFE MAT, Social Media Policy:"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "reply 550 5.7.1 What to do instead: Write it again without those words;"), "%s", calls.data);
     char *esc = sg_reply_escape("100% sure\r\n");
     ck_assert_str_eq(esc, "100%% sure  ");       /* libmilter reads % as a format */
     free(esc);
