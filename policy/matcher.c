@@ -77,7 +77,16 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     size_t n = strlen(lit);
     if (!n)
         return;
+    unsigned char edges = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
+                                          (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
+    /* A short word ("hr", "sen") occurs inside other words every few
+     * hundred bytes: with \b Hyperscan drops those itself instead of
+     * calling back for each. A few hundred such cost the build nothing;
+     * the callback still checks edges (\b is ASCII there). */
+    bool bounded = n <= 3 && edges == 3;
     struct sg_buf b = {0};
+    if (bounded)
+        sg_buf_puts(&b, "\\b");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)lit[i];
         if (isalnum(c) || c >= 0x80)
@@ -85,12 +94,13 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
         else
             sg_buf_printf(&b, "\\x%02x", c);
     }
+    if (bounded)
+        sg_buf_puts(&b, "\\b");
     unsigned e = expr_slot(m);
     m->exprs[e] = sg_buf_steal(&b);
     m->expr_id[e] = id;
     m->expr_len[e] = (unsigned)n;
-    m->expr_edges[e] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
-                                       (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
+    m->expr_edges[e] = edges;
 }
 
 static inline bool is_ascii_letter(unsigned char c)
