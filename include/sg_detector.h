@@ -18,6 +18,7 @@
 
 struct sg_matcher;
 struct sg_rx;
+struct sg_image;
 
 /* Where a stretch of the scanned text came from. */
 enum sg_seg_source {
@@ -60,6 +61,8 @@ struct sg_scan {
     size_t nmatches;
     bool to_safeguarding_team;           /* every recipient is in the sender's school's team */
     const bool *rcpt_own_child_only;     /* per recipient: a listed contact of every pupil named */
+    const struct sg_image *images;       /* decoded pictures (sg_image.h), when a rule in scope needs them */
+    size_t nimages;
 };
 
 /* The segment holding text offset off (the last one when off is past the end). */
@@ -84,6 +87,7 @@ struct sg_detector {
     const char *doc;
     bool needs_text;
     bool needs_attachments;      /* reads attachment bytes, not just names and types */
+    bool needs_images;           /* reads scan->images: the engine decodes the message's pictures */
     /* Its options as a key table ({NULL} ended), when it takes a mapping:
      * the walker checks them, the reference documents them. NULL = none. */
     const struct sg_cfg_key *options;

@@ -41,6 +41,7 @@ struct sg_attachment {
     bool size_estimated;        /* only the head was decoded (no rule needed more) */
     unsigned char *data;        /* decoded bytes, at most limits->max_attachment_keep */
     size_t data_len;
+    unsigned forwarded;         /* 1-based number of the attached message it came in; 0 = none */
 };
 
 /* Why a parse stopped short: the engine turns these into the on_limit action. */
@@ -58,8 +59,9 @@ enum sg_limit_flag {
     SG_LIMIT_ENCRYPTED = 1u << 10,  /* a password-protected attachment: limits.on_encrypted */
     SG_LIMIT_EXTRACT = 1u << 11,    /* an attachment's extraction budget ran out */
     SG_LIMIT_UNREADABLE = 1u << 12, /* an attachment could not be read as its type */
+    SG_LIMIT_IMAGE = 1u << 13,      /* an image went unread for an image limit (pixels, count, time) */
 };
-#define SG_LIMIT_ALL ((1u << 13) - 1)
+#define SG_LIMIT_ALL ((1u << 14) - 1)
 
 /* "depth,parts" for the set bits of an sg_limit_flag mask ("-" when none). */
 void sg_limit_names(unsigned bits, char *out, size_t outlen);

@@ -129,6 +129,8 @@ struct sg_limits_cfg {
     bool extract;                /* content rules read attachments' text */
     size_t extract_text, extract_input, extract_entries, extract_depth, extract_ratio, extract_seconds;
     enum sg_action on_encrypted; /* an attachment nobody can read without its password */
+    /* Pictures for image rules (policy/image/): per image, per message. */
+    size_t image_pixels, images, image_total_pixels, image_seconds;
 };
 
 struct sg_policy {
@@ -142,6 +144,7 @@ struct sg_policy {
     size_t nrules;
     struct sg_matcher *matcher;  /* every rule's phrases, one database */
     bool needs_text;             /* some rule looks at content */
+    bool needs_images;           /* some rule looks at pictures: the engine collects them (sg_image.h) */
     struct sg_school_unit *units;
     size_t nunits;
     struct sg_outbound outbound;

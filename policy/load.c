@@ -251,6 +251,20 @@ const struct sg_cfg_key sg_schema_limits[] = {
     {.key = "on_encrypted", .type = SG_CFG_ACTION, .offset = LIM(on_encrypted), .def = "quarantine",
      .doc = "Action for a password-protected zip, PDF or Office file, which nobody can screen. Logged as "
             "`limits=encrypted`."},
+    {.key = "image_pixels", .type = SG_CFG_SIZE, .offset = LIM(image_pixels), .def = "64M", .min = 1024,
+     .max = (size_t)1 << 32, .doc = "Largest picture decoded for image rules (the logo rule), in pixels as its "
+     "header declares them (`64M` = 8192 x 8192), checked before anything is decoded. A larger one is a limit "
+     "hit (`image`): `on_limit` applies, never \"no logo\". Pictures are read from attachments and inline parts "
+     "(PNG, JPEG, GIF, WebP, BMP by their bytes, not their names), Office and OpenDocument media, PDF images, zip "
+     "archives and forwarded messages, in the evaluation worker, and only when a rule needs them."},
+    {.key = "images", .type = SG_CFG_SIZE, .offset = LIM(images), .def = "100", .min = 1, .max = 100000,
+     .doc = "Most pictures decoded in one message; more is a limit hit (`image`)."},
+    {.key = "image_total_pixels", .type = SG_CFG_SIZE, .offset = LIM(image_total_pixels), .def = "256M",
+     .min = 1024, .max = (size_t)1 << 40, .doc = "Most pixels decoded in one message, all pictures together "
+     "(as declared; five 12 MP photos are 60M); more is a limit hit (`image`)."},
+    {.key = "image_timeout", .type = SG_CFG_SIZE, .offset = LIM(image_seconds), .def = "10", .min = 1,
+     .max = 3600, .doc = "Seconds all the pictures of one message may take to find and decode; more is a "
+     "limit hit (`image`). A picture that looks like one but does not decode is `unreadable`."},
     {.key = NULL},
 };
 

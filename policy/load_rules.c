@@ -338,6 +338,8 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
                 p->needs_text = true;
             if (d->needs_attachments)
                 p->limits.msg.decode_attachments = true;
+            if (d->needs_images)
+                p->needs_images = p->limits.msg.decode_attachments = true;
             if (d->compile && first_line == 1)
                 first_line = r->line;
             if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))

@@ -81,6 +81,7 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, siz
     g_free(mt);
     a.size = size;
     a.size_estimated = estimated;
+    a.forwarded = w->forwarded;
     a.sniffed_type = ba->data ? sg_sniff_type(ba->data, ba->len, a.filename) : "unknown";
     a.data_len = ba->len < w->lim->max_attachment_keep ? ba->len : w->lim->max_attachment_keep;
     /* Only a rule that reads the bytes misses the rest. */
@@ -406,7 +407,7 @@ void sg_limit_names(unsigned bits, char *out, size_t outlen)
 {
     static const char *const names[] = {
         "depth", "parts", "size", "text", "html", "regex", "attachment", "time", "memory", "structure",
-        "encrypted", "extract", "unreadable",
+        "encrypted", "extract", "unreadable", "image",
     };
     size_t used = 0;
     out[0] = '\0';
