@@ -65,11 +65,22 @@ static void downsample64(const float *luma, unsigned w, unsigned h, float out[N6
         for (unsigned x = 0; x < w; x++)
             box1d(b + x, a + x, h, w, wy);
     }
+    /* Sample at the cell centres, interpolated, so that a mirrored picture
+     * gives the mirrored grid (and its hash the sign-flipped one). */
     for (unsigned i = 0; i < N64; i++) {
-        unsigned y = (unsigned)(((i + 0.5) * h) / N64);
+        double v = (i + 0.5) * h / N64 - 0.5;
+        v = v < 0 ? 0 : v;
+        unsigned y0 = (unsigned)v, y1 = y0 + 1 < h ? y0 + 1 : y0;
+        float fy = (float)(v - y0);
         for (unsigned j = 0; j < N64; j++) {
-            unsigned x = (unsigned)(((j + 0.5) * w) / N64);
-            out[i * N64 + j] = a[(size_t)(y < h ? y : h - 1) * w + (x < w ? x : w - 1)];
+            double u = (j + 0.5) * w / N64 - 0.5;
+            u = u < 0 ? 0 : u;
+            unsigned x0 = (unsigned)u, x1 = x0 + 1 < w ? x0 + 1 : x0;
+            float fx = (float)(u - x0);
+            const float *r0 = a + (size_t)(y0 < h ? y0 : h - 1) * w, *r1 = a + (size_t)y1 * w;
+            x0 = x0 < w ? x0 : w - 1;
+            float top = r0[x0] + (r0[x1] - r0[x0]) * fx, bot = r1[x0] + (r1[x1] - r1[x0]) * fx;
+            out[i * N64 + j] = top + (bot - top) * fy;
         }
     }
     free(a);

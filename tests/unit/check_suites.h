@@ -18,6 +18,7 @@ Suite *sg_suite_pupil_names(void);
 Suite *sg_suite_extract(void);
 Suite *sg_suite_people2(void);
 Suite *sg_suite_image(void);
+Suite *sg_suite_logo(void);
 
 /* Loads a policy written as text (from a temporary file, removed again);
  * path, when not NULL, receives the file's name (at least 64 bytes), as
