@@ -24,7 +24,7 @@ struct sg_logo_opts {
     bool turned;                 /* stage 2 also tries the references turned and mirrored */
 };
 
-#define SG_LOGO_DEFAULT_THRESHOLD 40
+#define SG_LOGO_DEFAULT_THRESHOLD 32
 #define SG_LOGO_DEFAULT_MIN_SIZE 48
 #define SG_LOGO_DEFAULT_MIN_SCORE 70
 

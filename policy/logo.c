@@ -30,7 +30,7 @@
 #define COARSE_MAX_POS 40000     /* level-0 positions per scale, at most */
 #define SCALE_STEP 1.19          /* 2^(1/4) between level-0 scales */
 #define PER_SCALE 3              /* level-0 places kept per scale */
-#define TO_MID 24                /* level-0 winners refined at level 1 */
+#define PER_REF 8                /* level-0 winners of each reference refined at level 1 */
 #define TO_FINE 6                /* level-1 winners refined at level 2 */
 #define COARSE_FLOOR 0.30        /* level-0 score worth refining */
 #define VERIFY_BITS 72           /* PDQ of the located crop vs the reference over it */
@@ -64,6 +64,8 @@ struct tmpl {
     size_t n, ne;
     unsigned *xy, *exy;          /* y << 16 | x */
     float *t, *te;
+    unsigned *runs;              /* the mask as row runs: y << 16 | x0, then x1 */
+    size_t nruns;
 };
 
 struct ref {
@@ -253,6 +255,18 @@ static bool tmpl_build(struct ref *r, double area, struct tmpl *t)
     erode(m, t->w, t->h, m1);
     erode(m1, t->w, t->h, m2);
     bool ok = normalise(&lum, m1, &t->n, &t->xy, &t->t);
+    t->runs = sg_xmalloc((n + 1) * sizeof(unsigned));
+    for (unsigned y = 0; y < t->h; y++)
+        for (unsigned x = 0; x < t->w; x++) {
+            if (!m1[(size_t)y * t->w + x] || (x > 0 && m1[(size_t)y * t->w + x - 1]))
+                continue;
+            unsigned x1 = x;
+            while (x1 < t->w && m1[(size_t)y * t->w + x1])
+                x1++;
+            t->runs[2 * t->nruns] = y << 16 | x;
+            t->runs[2 * t->nruns + 1] = x1;
+            t->nruns++;
+        }
     edges(&lum, &e);
     /* An edge template only where the outline's own edge cannot reach. */
     if (!normalise(&e, m2, &t->ne, &t->exy, &t->te))
@@ -272,6 +286,7 @@ static void tmpl_free(struct tmpl *t)
     free(t->exy);
     free(t->t);
     free(t->te);
+    free(t->runs);
 }
 
 /* ---- whole-picture hashes ---- */
@@ -561,22 +576,27 @@ static void coarse(const struct pyramid *py, const struct sg_logo_set *s, size_t
         struct plane img;
         plane_init(&img, sw, sh);
         sample(py, k, 0, 0, &img);
-        /* Integral images of the values and their squares. */
+        /* Row prefix sums of the values and their squares: the sums under
+         * the mask are then two reads per run of mask pixels in a row. */
         size_t iw = sw + 1;
-        double *ii = sg_xcalloc(iw * (sh + 1), sizeof(double)), *i2 = sg_xcalloc(iw * (sh + 1), sizeof(double));
+        /* Doubles: a difference of two long float sums would lose the
+         * variance of a flat patch to rounding. */
+        double *ii = sg_xmalloc(iw * sh * sizeof(double)), *i2 = sg_xmalloc(iw * sh * sizeof(double));
         for (unsigned y = 0; y < sh; y++) {
             double rs = 0, r2 = 0;
+            ii[y * iw] = i2[y * iw] = 0;
             for (unsigned x = 0; x < sw; x++) {
                 double v = img.v[(size_t)y * sw + x];
                 rs += v;
                 r2 += v * v;
-                ii[(y + 1) * iw + x + 1] = ii[y * iw + x + 1] + rs;
-                i2[(y + 1) * iw + x + 1] = i2[y * iw + x + 1] + r2;
+                ii[y * iw + x + 1] = rs;
+                i2[y * iw + x + 1] = r2;
             }
         }
         unsigned px = sw - t->w + 1, pyn = sh - t->h + 1;
         float *map = sg_xcalloc((size_t)px * pyn, sizeof(float));
-        double nrect = (double)t->w * t->h;
+        double *s1 = sg_xmalloc(px * sizeof(double)), *s2 = sg_xmalloc(px * sizeof(double));
+        double nm = (double)t->n;
         /* The numerator as one scaled row added per template pixel: long
          * independent sums, which the compiler vectorises. */
         for (unsigned y = 0; y < pyn; y++) {
@@ -588,13 +608,23 @@ static void coarse(const struct pyramid *py, const struct sg_logo_set *s, size_t
                 for (unsigned x = 0; x < px; x++)
                     m[x] += tv * src[x];
             }
+            memset(s1, 0, px * sizeof(double));
+            memset(s2, 0, px * sizeof(double));
+            for (size_t i = 0; i < t->nruns; i++) {
+                unsigned ty = t->runs[2 * i] >> 16, x0 = t->runs[2 * i] & 0xffff, x1 = t->runs[2 * i + 1];
+                const double *restrict p = ii + (size_t)(y + ty) * iw, *restrict q = i2 + (size_t)(y + ty) * iw;
+                for (unsigned x = 0; x < px; x++) {
+                    s1[x] += p[x + x1] - p[x + x0];
+                    s2[x] += q[x + x1] - q[x + x0];
+                }
+            }
             for (unsigned x = 0; x < px; x++) {
-                size_t A = y * iw + x, B = A + t->w, C = (y + t->h) * iw + x, D = C + t->w;
-                double sum = ii[D] - ii[B] - ii[C] + ii[A], sq = i2[D] - i2[B] - i2[C] + i2[A];
-                double var = sq - sum * sum / nrect;
-                m[x] = var > 1e-6 * nrect ? (float)(m[x] / sqrt(var)) : 0;
+                double var = s2[x] - s1[x] * s1[x] / nm;
+                m[x] = var > 1e-3 * nm ? (float)(m[x] / sqrt(var)) : 0;
             }
         }
+        free(s1);
+        free(s2);
         /* Local maxima, best first, none within half a template of a better. */
         struct cand loc[PER_SCALE];
         size_t nloc = 0;
@@ -758,17 +788,24 @@ int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct
     struct pyramid py;
     pyramid_build(&py, &work);
     double min_w = s->o.min_size * ws;
-    struct cand c0[TO_MID], c1[TO_FINE];
-    size_t n0 = 0, n1 = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const struct ref *r = &s->refs[i];
+    struct cand c0[PER_REF], c1[TO_FINE];
+    size_t n1 = 0;
+    static int dbg = -1;
+    if (dbg < 0)
+        dbg = getenv("SG_LOGO_DEBUG") != NULL;
+    for (size_t ri = 0; ri < s->n; ri++) {
+        const struct ref *r = &s->refs[ri];
         /* min_size is the longer side; the search runs on widths. */
         double mw = r->luma.w >= r->luma.h ? min_w : min_w * r->luma.w / r->luma.h;
-        coarse(&py, s, i, mw, c0, &n0, TO_MID);
-    }
+        size_t n0 = 0;
+        coarse(&py, s, ri, mw, c0, &n0, PER_REF);
     for (size_t i = 0; i < n0; i++) {
         struct cand c = refine(&py, &s->refs[c0[i].ref], 1, c0[i], 2, 1.09);
+        if (dbg)
+            fprintf(stderr, "L0 %s %.0f,%.0f w%.0f %.2f -> L1 %.0f,%.0f w%.0f %.2f (%.2f %.2f)\n", s->refs[c.ref].name,
+                    c0[i].x, c0[i].y, c0[i].w, c0[i].score, c.x, c.y, c.w, c.score, c.sl, c.se);
         keep_best(c1, &n1, TO_FINE, &c);
+    }
     }
     struct cand best = {.score = -2};
     double floor_ = s->o.min_score / 100.0;
@@ -776,6 +813,9 @@ int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct
         if (c1[i].score < floor_ - 0.15)
             continue;
         struct cand c = refine(&py, &s->refs[c1[i].ref], 2, c1[i], 2, 1.04);
+        if (dbg)
+            fprintf(stderr, "L2 %s %.0f,%.0f w%.0f %.2f (%.2f %.2f) verify %u\n", s->refs[c.ref].name, c.x, c.y, c.w,
+                    c.score, c.sl, c.se, verify(&work, &s->refs[c.ref], &c));
         if (c.score < floor_ || c.score <= best.score)
             continue;
         if (verify(&work, &s->refs[c.ref], &c) > VERIFY_BITS)

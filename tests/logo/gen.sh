@@ -44,9 +44,12 @@ for field in '#1f3a93' '#2a4aa0' '#7a1f2b' '#1d5e3a'; do
     done
   done
 done
-# The crest's own chevron with other letters: the hardest.
-for letters in "HC" "AH" "NA"; do
-  i=$((i+1)); crest "other$i.png" '#1f3a93' '#d4a51c' "$chevron" "$letters"
+# The crest's own chevron with its letters swapped: the hardest negative.
+i=$((i+1)); crest "other$i.png" '#1f3a93' '#d4a51c' "$chevron" "AH"
+# Our crest with one letter changed: a derivative of the logo more than
+# another school's; measured and reported apart.
+for letters in "HC" "NA"; do
+  crest "near-$letters.png" '#1f3a93' '#d4a51c' "$chevron" "$letters"
 done
 
 # Letterheads: pages of text, some headed by another school's name.

@@ -361,14 +361,16 @@ static struct klass classes[] = {
     {"neg: screenshots", 0, false, true, 0, 0, 0},
     {"neg: other crests (same shield, colours, fonts)", 0, false, true, 0, 0, 0},
     {"neg: letterheads without the logo", 0, false, true, 0, 0, 0},
+    {"near-copies: our crest with one letter changed", 0, false, false, 0, 0, 0},
 };
 enum { C_RESIZE, C_JPEG, C_TURN, C_CROP, C_EMB_PHOTO, C_EMB_DOC, C_ROT, C_PERSP, N_PHOTO, N_SHOT, N_CREST, N_LETTER,
-       NCLASS };
+       N_NEAR, NCLASS };
 
 static const struct sg_logo_set *set;
 static double *times;
 static size_t ntimes, captimes;
 static FILE *misses;
+static unsigned quick = 1;     /* SG_LOGO_QUICK=N: 1/N of the photo and screenshot negatives */
 
 static double now_ms(void)
 {
@@ -381,6 +383,17 @@ static double now_ms(void)
 static void run(unsigned k, struct sg_image *m, const char *what)
 {
     struct sg_logo_hit hit;
+    static long only = -2;
+    static long seq;
+    if (only == -2)
+        only = getenv("SG_LOGO_ONLY") ? atol(getenv("SG_LOGO_ONLY")) : -1;
+    seq++;
+    if (only >= 0 && seq - 1 != only) {
+        img_drop(m);
+        return;
+    }
+    if (only >= 0)
+        fprintf(stderr, "case %ld: %s %s %ux%u\n", seq - 1, classes[k].name, what, m->w, m->h);
     double t0 = now_ms();
     int r = sg_logo_find(set, m, &hit);
     double dt = now_ms() - t0;
@@ -395,7 +408,7 @@ static void run(unsigned k, struct sg_image *m, const char *what)
         classes[k].hit++;
     bool wrong = classes[k].positive ? r != 1 : r == 1;
     if (wrong && misses)
-        fprintf(misses, "%s: %s %ux%u%s%s stage %u score %.2f\n", classes[k].name, what, m->w, m->h,
+        fprintf(misses, "#%zu %s: %s %ux%u%s%s stage %u score %.2f\n", ntimes - 1, classes[k].name, what, m->w, m->h,
                 r == 1 ? " found " : "", r == 1 ? hit.name : "", hit.stage, hit.score);
     img_drop(m);
 }
@@ -421,6 +434,45 @@ static struct sg_image scaled_to(const struct sg_image *m, unsigned longer)
     return resize(m, (unsigned)lround(m->w * f), (unsigned)lround(m->h * f));
 }
 
+/* Another crest as it would come: alone, on a colour, transparent, in a
+ * photo, on a letterhead. */
+static bool crest_negatives(const char *path, unsigned klass, const struct sg_image *letters)
+{
+    struct sg_image other;
+    if (!read_pam(path, &other))
+        return false;
+    const char *what = strrchr(path, '/') + 1;
+    unsigned char white[3] = {255, 255, 255};
+    for (unsigned k = 0; k < 7; k++) {
+        struct sg_image m;
+        unsigned char bg[3];
+        random_bg(bg, false);
+        switch (k) {
+        case 0: m = crop(&other, 0, 0, other.w, other.h); flatten(&m, white); break;
+        case 1: m = scaled_to(&other, urand(60, 300)); flatten(&m, bg); break;
+        case 2: m = scaled_to(&other, urand(100, 500)); break;
+        case 3: case 4: {
+            struct sg_image logo = scaled_to(&other, urand(60, 300));
+            m = photo(urand(640, 1024), urand(480, 768));
+            paste(&m, &logo, urand(0, m.w - logo.w), urand(0, m.h - logo.h));
+            img_drop(&logo);
+            break;
+        }
+        default: {
+            struct sg_image logo = scaled_to(&other, urand(60, 220));
+            const struct sg_image *L = &letters[k % 8];
+            m = crop(L, 0, 0, L->w, L->h);
+            paste(&m, &logo, 20, urand(100, 300));
+            img_drop(&logo);
+            break;
+        }
+        }
+        run(klass, &m, what);
+    }
+    img_drop(&other);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -435,6 +487,9 @@ int main(int argc, char **argv)
     struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false};
     const char *env = getenv("SG_LOGO_TURNED");
     o.turned = env && *env == '1';
+    env = getenv("SG_LOGO_QUICK");
+    if (env && atoi(env) > 1)
+        quick = (unsigned)atoi(env);
     struct sg_logo_set *s = sg_logo_set_new(&o);
     double t0 = now_ms();
     for (unsigned i = 0; i < NREFS; i++) {
@@ -534,9 +589,12 @@ int main(int argc, char **argv)
             size = urand(120, 400); /* the lockup's longer side: 48+ of height */
         struct sg_image logo = scaled_to(&refs[i], size);
         struct sg_image bgimg = photo(urand(640, 1024), urand(480, 768));
-        paste(&bgimg, &logo, urand(0, bgimg.w - logo.w), urand(0, bgimg.h - logo.h));
+        unsigned x = urand(0, bgimg.w - logo.w), y = urand(0, bgimg.h - logo.h);
+        paste(&bgimg, &logo, x, y);
+        char what[96];
+        snprintf(what, sizeof(what), "%s %ux%u at %u,%u in photo", refnames[i], logo.w, logo.h, x, y);
         img_drop(&logo);
-        run(C_EMB_PHOTO, &bgimg, "in photo");
+        run(C_EMB_PHOTO, &bgimg, what);
     }
     for (unsigned k = 0; k < 80; k++) {
         unsigned i = k % NREFS;
@@ -544,17 +602,23 @@ int main(int argc, char **argv)
             i = 2; /* the reversed variant is for dark grounds */
         struct sg_image logo = scaled_to(&refs[i], i == 1 ? urand(160, 420) : urand(60, 220));
         struct sg_image bgimg;
+        unsigned x, y;
         if (k % 2) {
             const struct sg_image *L = &letters[k % 8];
             bgimg = crop(L, 0, 0, L->w, L->h);
-            unsigned x = rnd() % 2 ? 20 : bgimg.w - logo.w - 20;
-            paste(&bgimg, &logo, x, urand(100, 300));
+            x = rnd() % 2 ? 20 : bgimg.w - logo.w - 20;
+            y = urand(100, 300);
         } else {
             bgimg = screenshot(urand(800, 1280), urand(500, 800));
-            paste(&bgimg, &logo, urand(0, bgimg.w - logo.w), urand(0, bgimg.h - logo.h));
+            x = urand(0, bgimg.w - logo.w);
+            y = urand(0, bgimg.h - logo.h);
         }
+        paste(&bgimg, &logo, x, y);
+        char what[96];
+        snprintf(what, sizeof(what), "%s %ux%u at %u,%u %s", refnames[i], logo.w, logo.h, x, y,
+                 k % 2 ? "in letterhead" : "in screenshot");
         img_drop(&logo);
-        run(C_EMB_DOC, &bgimg, k % 2 ? "in letterhead" : "in screenshot");
+        run(C_EMB_DOC, &bgimg, what);
     }
     /* Small rotations and perspective warps (whole and embedded). */
     for (unsigned k = 0; k < 40; k++) {
@@ -590,48 +654,28 @@ int main(int argc, char **argv)
     }
 
     /* Negatives. */
-    for (unsigned k = 0; k < 1400; k++) {
+    for (unsigned k = 0; k < 1400 / quick; k++) {
         struct sg_image m = photo(urand(200, 1024), urand(200, 768));
         run(N_PHOTO, &m, "photo");
     }
-    for (unsigned k = 0; k < 300; k++) {
+    for (unsigned k = 0; k < 300 / quick; k++) {
         struct sg_image m = screenshot(urand(400, 1280), urand(300, 800));
         run(N_SHOT, &m, "screenshot");
     }
     unsigned nothers = 0;
     for (unsigned i = 1; i < 100; i++) {
-        struct sg_image other;
         snprintf(path, sizeof(path), "%s/other%u.pam", dir, i);
-        if (!read_pam(path, &other))
+        if (!crest_negatives(path, N_CREST, letters))
             break;
         nothers++;
-        for (unsigned k = 0; k < 7; k++) {
-            struct sg_image m;
-            unsigned char bg[3];
-            random_bg(bg, false);
-            switch (k) {
-            case 0: m = crop(&other, 0, 0, other.w, other.h); flatten(&m, white); break;
-            case 1: m = scaled_to(&other, urand(60, 300)); flatten(&m, bg); break;
-            case 2: m = scaled_to(&other, urand(100, 500)); break;
-            case 3: case 4: {
-                struct sg_image logo = scaled_to(&other, urand(60, 300));
-                m = photo(urand(640, 1024), urand(480, 768));
-                paste(&m, &logo, urand(0, m.w - logo.w), urand(0, m.h - logo.h));
-                img_drop(&logo);
-                break;
-            }
-            default: {
-                struct sg_image logo = scaled_to(&other, urand(60, 220));
-                const struct sg_image *L = &letters[k % 8];
-                m = crop(L, 0, 0, L->w, L->h);
-                paste(&m, &logo, 20, urand(100, 300));
-                img_drop(&logo);
-                break;
-            }
-            }
-            run(N_CREST, &m, path + strlen(dir) + 1);
+    }
+    static const char *const near[] = {"near-HC", "near-NA"};
+    for (unsigned i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s.pam", dir, near[i]);
+        if (!crest_negatives(path, N_NEAR, letters)) {
+            fprintf(stderr, "measure: %s: missing\n", path);
+            return 1;
         }
-        img_drop(&other);
     }
     for (unsigned i = 0; i < 8; i++)
         for (unsigned k = 0; k < 10; k++) {
@@ -658,9 +702,11 @@ int main(int argc, char **argv)
                 verdict = c->asserted ? "  FAIL" : "  below target (not asserted: see README)";
             if (rate < c->target && c->asserted)
                 ok = false;
-        } else {
+        } else if (c->asserted) {
             nneg += c->n;
             fp += c->hit;
+        } else {
+            verdict = "  (found; not counted as false positives: see README)";
         }
         char target[32] = "";
         if (c->positive)
@@ -670,7 +716,7 @@ int main(int argc, char **argv)
     }
     double fpr = nneg ? (double)fp / nneg : 0;
     bool fp_ok = fpr <= 0.001;
-    ok = ok && fp_ok && nneg >= 2000;
+    ok = ok && fp_ok && (nneg >= 2000 || quick > 1);
     printf("false positives: %u of %u negatives (%.2f%%, target <= 0.1%%)%s\n", fp, nneg, fpr * 100,
            fp_ok ? "" : "  FAIL");
     qsort(times, ntimes, sizeof(double), cmp_double);
