@@ -28,20 +28,24 @@ void sg_pdq_luma_rgba(const uint8_t *rgba, unsigned w, unsigned h, const uint8_t
     }
 }
 
-/* One pass of a centred moving average over n samples spaced by step. */
-static void box1d(const float *in, float *out, unsigned n, size_t step, unsigned win)
+/* One pass of a centred moving average over n contiguous samples. */
+static void box1d(const float *in, float *out, unsigned n, unsigned win)
 {
     unsigned half = win / 2;
-    double sum = 0;
-    unsigned lo = 0, hi = 0;     /* the window is [lo, hi) */
+    double sum = 0, inv = 0;
+    unsigned lo = 0, hi = 0, cnt = 0;     /* the window is [lo, hi) */
     for (unsigned i = 0; i < n; i++) {
         unsigned want_hi = i + half + 1 < n ? i + half + 1 : n;
         unsigned want_lo = i > half ? i - half : 0;
         while (hi < want_hi)
-            sum += in[(size_t)hi++ * step];
+            sum += in[hi++];
         while (lo < want_lo)
-            sum -= in[(size_t)lo++ * step];
-        out[(size_t)i * step] = (float)(sum / (hi - lo));
+            sum -= in[lo++];
+        if (hi - lo != cnt) {
+            cnt = hi - lo;
+            inv = 1.0 / cnt;
+        }
+        out[i] = (float)(sum * inv);
     }
 }
 
@@ -95,7 +99,7 @@ static void downsample64(const float *luma, unsigned w, unsigned h, float out[N6
     unsigned wx = window(w, N64), wy = window(h, N64);
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned y = 0; y < h; y++)
-            box1d(a + (size_t)y * w, b + (size_t)y * w, w, 1, wx);
+            box1d(a + (size_t)y * w, b + (size_t)y * w, w, wx);
         box_rows(b, a, w, h, wy, sum);
     }
     free(sum);

@@ -372,10 +372,12 @@ static size_t ntimes, captimes;
 static FILE *misses;
 static unsigned quick = 1;     /* SG_LOGO_QUICK=N: 1/N of the photo and screenshot negatives */
 
+/* CPU time of this thread: the machine the tests run on is shared, and
+ * wall time there measures the neighbours. */
 static double now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -691,7 +693,7 @@ int main(int argc, char **argv)
     /* The table. */
     unsigned npos = 0, nneg = 0, fp = 0;
     bool ok = true;
-    printf("%-50s %6s %6s %8s %8s  %s\n", "class", "cases", "found", "rate", "ms/img", "target");
+    printf("%-50s %6s %6s %8s %8s  %s\n", "class", "cases", "found", "rate", "cpu ms", "target");
     for (unsigned k = 0; k < NCLASS; k++) {
         struct klass *c = &classes[k];
         double rate = c->n ? (double)c->hit / c->n : 0;
@@ -720,10 +722,18 @@ int main(int argc, char **argv)
     printf("false positives: %u of %u negatives (%.2f%%, target <= 0.1%%)%s\n", fp, nneg, fpr * 100,
            fp_ok ? "" : "  FAIL");
     qsort(times, ntimes, sizeof(double), cmp_double);
-    printf("time per image: p50 %.1f ms, p95 %.1f ms, max %.1f ms over %zu images (%u positives, %u negatives, "
+    printf("CPU time per image: p50 %.1f ms, p95 %.1f ms, max %.1f ms over %zu images (%u positives, %u negatives, "
            "%u other crests)\n",
            times[ntimes / 2], times[ntimes * 95 / 100], times[ntimes - 1], ntimes, npos, nneg, nothers);
+    /* One check per asserted figure, for tests/run-all.sh's tally. */
+    unsigned checks = 1, bad = fp_ok && (nneg >= 2000 || quick > 1) ? 0 : 1;
+    for (unsigned k = 0; k < NCLASS; k++)
+        if (classes[k].positive && classes[k].asserted) {
+            checks++;
+            bad += classes[k].n && (double)classes[k].hit / classes[k].n < classes[k].target;
+        }
     printf("%s\n", ok ? "logo corpus: PASS" : "logo corpus: FAIL");
+    printf("%u passed, %u failed\n", checks - bad, bad);
     for (unsigned i = 0; i < NREFS; i++) {
         img_drop(&refs[i]);
         img_drop(&refs_flat[i]);
