@@ -75,6 +75,8 @@ struct ref {
     char *name;
     uint8_t sha[32];
     struct sg_pdq pdq[2][3][8];  /* as given / trimmed; on white, black, grey; dihedral */
+    struct sg_pdq *tilted;       /* turned a little or seen at a slant, trimmed */
+    size_t ntilted;
     struct plane luma, alpha;    /* native, cut to the opaque box; alpha 0..1 */
     struct tmpl lv[NLEVELS];
 };
@@ -365,6 +367,7 @@ size_t sg_logo_set_count(const struct sg_logo_set *s)
 static void ref_free(struct ref *r)
 {
     free(r->name);
+    free(r->tilted);
     plane_free(&r->luma);
     plane_free(&r->alpha);
     for (unsigned l = 0; l < NLEVELS; l++)
@@ -390,6 +393,80 @@ static struct sg_image turn(const struct sg_image *in, unsigned t, bool mirror)
             memcpy(o.rgba + ((size_t)ny * o.w + nx) * 4, in->rgba + ((size_t)y * in->w + x) * 4, 4);
         }
     return o;
+}
+
+/* The cut reference (luma and alpha planes) through a projective map
+ * from output to input pixels, composed over luminance bg, into a plane of
+ * w x h; then hashed trimmed. */
+static void hash_warped(const struct ref *r, const double H[9], unsigned w, unsigned h, float bg, struct sg_pdq *out)
+{
+    struct plane o;
+    plane_init(&o, w, h);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            double z = H[6] * x + H[7] * y + H[8];
+            double u = (H[0] * x + H[1] * y + H[2]) / z, v = (H[3] * x + H[4] * y + H[5]) / z;
+            float val = bg;
+            if (u >= 0 && v >= 0 && u <= r->luma.w - 1 && v <= r->luma.h - 1) {
+                unsigned ix = (unsigned)u, iy = (unsigned)v;
+                unsigned jx = ix + 1 < r->luma.w ? ix + 1 : ix, jy = iy + 1 < r->luma.h ? iy + 1 : iy;
+                float fx = (float)(u - ix), fy = (float)(v - iy), l = 0, a = 0;
+                const unsigned xs[2] = {ix, jx}, ys[2] = {iy, jy};
+                const float wx[2] = {1 - fx, fx}, wy[2] = {1 - fy, fy};
+                for (int j = 0; j < 2; j++)
+                    for (int i = 0; i < 2; i++) {
+                        size_t k = (size_t)ys[j] * r->luma.w + xs[i];
+                        float wgt = wx[i] * wy[j] * r->alpha.v[k];
+                        l += wgt * r->luma.v[k];
+                        a += wgt;
+                    }
+                val = l + (1 - a) * bg;
+            }
+            o.v[(size_t)y * w + x] = val;
+        }
+    hash_trimmed(&o, out, false);
+    plane_free(&o);
+}
+
+/* Whole-picture hashes of the reference turned 3, 6 and 9 degrees either
+ * way and keystoned as a print seen at a slant or wrapped on a mug, on
+ * white and on black: a copy tilted so is closer to one of these than to
+ * the upright reference. Comparing costs a few popcounts each. */
+static void tilted_hashes(struct ref *r)
+{
+    static const double angles[] = {-9, -6, -3, 3, 6, 9};
+    static const double slants[] = {0.15, 0.3};
+    static const float bgs[] = {255, 0};
+    size_t max = (6 + 2 * 2 * 2) * 2;
+    r->tilted = sg_xmalloc(max * sizeof(struct sg_pdq));
+    double w = r->luma.w, h = r->luma.h;
+    for (unsigned b = 0; b < 2; b++) {
+        for (unsigned i = 0; i < 6; i++) {
+            double a = angles[i] * M_PI / 180, c = cos(a), sn = sin(a);
+            unsigned ow = (unsigned)ceil(fabs(w * c) + fabs(h * sn)), oh = (unsigned)ceil(fabs(w * sn) + fabs(h * c));
+            double cx = ow / 2.0, cy = oh / 2.0;
+            double H[9] = {c, sn, w / 2 - c * cx - sn * cy, -sn, c, h / 2 + sn * cx - c * cy, 0, 0, 1};
+            hash_warped(r, H, ow, oh, bgs[b], &r->tilted[r->ntilted++]);
+        }
+        for (unsigned i = 0; i < 2; i++)
+            for (unsigned vert = 0; vert < 2; vert++) {
+                /* Output to input: one edge kept, the opposite one shrunk
+                 * by t (a perspective of one vanishing direction). */
+                double t = slants[i], H[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+                if (vert) {
+                    H[7] = t / h;
+                    H[0] = 1 + t;
+                    H[2] = -t * w / 2;
+                    H[4] = 1 + t / 2;
+                } else {
+                    H[6] = t / w;
+                    H[4] = 1 + t;
+                    H[5] = -t * h / 2;
+                    H[0] = 1 + t / 2;
+                }
+                hash_warped(r, H, (unsigned)w, (unsigned)h, bgs[b], &r->tilted[r->ntilted++]);
+            }
+    }
 }
 
 static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_image *img, char *err, size_t errlen)
@@ -438,6 +515,8 @@ static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_ima
     }
     plane_free(&flat);
     bool ok = maxq >= 20;
+    if (ok)
+        tilted_hashes(&r);
     for (unsigned l = 0; ok && l < NLEVELS; l++)
         ok = tmpl_build(&r, level_area[l], &r.lv[l]);
     if (!ok) {
@@ -791,6 +870,14 @@ static int stage1(const struct sg_logo_set *s, const struct plane *work, struct 
                             bi = i;
                         }
                     }
+        for (size_t i = 0; i < s->n; i++)
+            for (size_t t = 0; t < s->refs[i].ntilted; t++) {
+                unsigned dist = sg_pdq_distance(&h[v], &s->refs[i].tilted[t]);
+                if (dist < best) {
+                    best = dist;
+                    bi = i;
+                }
+            }
     }
     if (best > s->o.threshold)
         return 0;

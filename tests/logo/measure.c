@@ -355,15 +355,17 @@ static struct klass classes[] = {
     {"crop <=10%, padding, backgrounds", 0.95, true, true, 0, 0, 0},
     {"embedded >=48px: photos", 0.90, true, true, 0, 0, 0},
     {"embedded >=48px: letterheads, screenshots", 0.90, true, true, 0, 0, 0},
-    {"small rotations 2-10 degrees", 0.90, true, false, 0, 0, 0},
-    {"perspective warps", 0.90, true, false, 0, 0, 0},
+    {"whole, turned 2-10 degrees", 0.99, true, false, 0, 0, 0},
+    {"whole, perspective (keystone 10-35%)", 0.99, true, false, 0, 0, 0},
+    {"in photos, turned 2-10 degrees", 0.90, true, false, 0, 0, 0},
+    {"in photos, perspective (keystone 10-35%)", 0.90, true, false, 0, 0, 0},
     {"neg: photos", 0, false, true, 0, 0, 0},
     {"neg: screenshots", 0, false, true, 0, 0, 0},
     {"neg: other crests (same shield, colours, fonts)", 0, false, true, 0, 0, 0},
     {"neg: letterheads without the logo", 0, false, true, 0, 0, 0},
     {"near-copies: our crest with one letter changed", 0, false, false, 0, 0, 0},
 };
-enum { C_RESIZE, C_JPEG, C_TURN, C_CROP, C_EMB_PHOTO, C_EMB_DOC, C_ROT, C_PERSP, N_PHOTO, N_SHOT, N_CREST, N_LETTER,
+enum { C_RESIZE, C_JPEG, C_TURN, C_CROP, C_EMB_PHOTO, C_EMB_DOC, C_ROT, C_PERSP, C_ROT_EMB, C_PERSP_EMB, N_PHOTO, N_SHOT, N_CREST, N_LETTER,
        N_NEAR, NCLASS };
 
 static const struct sg_logo_set *set;
@@ -637,7 +639,7 @@ int main(int argc, char **argv)
             img_drop(&n);
             n = p;
         }
-        run(C_ROT, &n, "rotated");
+        run(k % 2 ? C_ROT : C_ROT_EMB, &n, "rotated");
     }
     for (unsigned k = 0; k < 40; k++) {
         unsigned i = k % NREFS;
@@ -652,7 +654,7 @@ int main(int argc, char **argv)
             img_drop(&n);
             n = p;
         }
-        run(C_PERSP, &n, "perspective");
+        run(k % 4 < 2 ? C_PERSP : C_PERSP_EMB, &n, "perspective");
     }
 
     /* Negatives. */
@@ -701,14 +703,14 @@ int main(int argc, char **argv)
         if (c->positive) {
             npos += c->n;
             if (rate < c->target)
-                verdict = c->asserted ? "  FAIL" : "  below target (not asserted: see README)";
+                verdict = c->asserted ? "  FAIL" : "  below target (reported, not asserted)";
             if (rate < c->target && c->asserted)
                 ok = false;
         } else if (c->asserted) {
             nneg += c->n;
             fp += c->hit;
         } else {
-            verdict = "  (found; not counted as false positives: see README)";
+            verdict = "  (reported apart: a derivative of the logo)";
         }
         char target[32] = "";
         if (c->positive)
