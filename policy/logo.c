@@ -33,7 +33,7 @@
 #define PER_REF 8                /* level-0 winners of each reference refined at level 1 */
 #define TO_FINE 6                /* level-1 winners refined at level 2 */
 #define COARSE_FLOOR 0.30        /* level-0 score worth refining */
-#define VERIFY_BITS 72           /* PDQ of the located crop vs the reference over it */
+#define VERIFY_BITS 64           /* PDQ of the located crop vs the reference over it */
 #define NLEVELS 3
 
 static const double level_area[NLEVELS] = {80, 400, 1600};

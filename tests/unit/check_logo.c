@@ -301,6 +301,15 @@ START_TEST(logo_rule_end_to_end)
     ck_assert_ptr_null(sg_test_rule_evidence(p, raw, "z@trust.org.uk", "logo-out"));
     ck_assert_ptr_null(sg_test_rule_evidence(p, raw, "z@t.sch.uk", "logo-out"));
     sg_policy_unref(p);
+    /* A to: written in the rule wins over the detector's default. */
+    char *any = g_strdup_printf("%s    to: [any]\n", yaml);
+    p = sg_test_load_yaml(any, &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    ev = sg_test_rule_evidence(p, raw, "z@t.sch.uk", "logo-out");
+    ck_assert_ptr_nonnull(ev);
+    free(ev);
+    sg_policy_unref(p);
+    g_free(any);
     g_free(raw);
     g_free(b64);
     free(jpg);
