@@ -95,14 +95,16 @@ struct sg_policy;
 
 /* Collects the images of every attachment and inline part, by sniffed
  * type: the picture files themselves, Office and OpenDocument media
- * (DOCX/XLSX/PPTX word/, xl/, ppt/media/; ODF Pictures/), PDF image XObjects
- * (through poppler, as drawn, SMask applied), zip archives' entries
- * (nested as deep as containers->max_depth) and the attachments of
- * forwarded messages. Labels: "crest.png", "report.docx#word/media/
- * image1.png", "design.pdf#image2", "photos.zip#trip/crest.png",
- * "forwarded message 1, crest.png". Containers are read through the
- * text extractors' zip and PDF checks with the containers budget (NULL =
- * the defaults); images are shrunk on load to max_side (0 = none). */
+ * (DOCX/XLSX/PPTX word/, xl/, ppt/media/; ODF Pictures/), PDF image
+ * XObjects (through poppler, as drawn, SMask applied), zip archives'
+ * entries (nested as deep as containers->max_depth), the attachments of
+ * forwarded messages, and pictures written into HTML as data: URIs
+ * (message.c lists them as attachments with in_html set). Labels:
+ * "crest.png", "report.docx#word/media/image1.png", "design.pdf#image2",
+ * "photos.zip#trip/crest.png", "forwarded message 1, crest.png", "body
+ * image 1". Containers are read through the text extractors' zip and
+ * PDF checks with the containers budget (NULL = the defaults), per
+ * attachment; images are shrunk on load to max_side (0 = none). */
 void sg_image_collect(const struct sg_message *msg, const struct sg_image_limits *lim,
                       const struct sg_extract_budget *containers, size_t max_side, struct sg_image_list *out);
 /* The same with the policy's limits: image_pixels, images,

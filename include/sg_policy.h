@@ -57,6 +57,19 @@ const char *sg_category_name(enum sg_category c);
 int sg_category_parse(const char *s);
 const char *sg_rclass_name(enum sg_rclass c);
 
+/* mode: where a rule, a school or the trust is "live" (acts) or
+ * "monitor" (logs and stores what it would have done, delivers
+ * untouched). INHERIT: not set at this level. */
+enum sg_mode { SG_MODE_INHERIT = 0, SG_MODE_LIVE, SG_MODE_MONITOR };
+/* A yes/no a school may leave to the trust. */
+enum sg_switch { SG_SWITCH_INHERIT = 0, SG_SWITCH_ON, SG_SWITCH_OFF };
+
+/* footer: appended to annotated mail's text (policy/footer.c). */
+struct sg_footer {
+    char *text;                  /* for text/plain parts, UTF-8 */
+    char *html;                  /* for text/html parts; NULL = text, escaped */
+};
+
 struct sg_detector;
 struct sg_matcher;
 
@@ -71,6 +84,7 @@ struct sg_rule {
     enum sg_action action;
     char *cite;                  /* policy clause, shown to staff */
     char *explain;               /* plain words, shown to staff */
+    char *advice;                /* what to do instead; NULL = the category's */
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
     char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
@@ -79,6 +93,8 @@ struct sg_rule {
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
+    bool overridable;            /* [justify: reason] in the subject lets it through */
+    enum sg_mode mode;           /* INHERIT = the sender's school's */
 };
 
 struct sg_school {
@@ -91,6 +107,27 @@ struct sg_school {
     char **landlines;            /* the school's own numbers, digits only */
     char **official_social;      /* the school's own accounts, "host/path" */
     char **safeguarding_team;    /* DSL and deputies, when the school has one team */
+    enum sg_mode mode;           /* trust-wide; INHERIT = live */
+    bool overrides;              /* [justify: ...] honoured at all */
+};
+
+/* DSL notices of held mail (policy/notice_cfg.c). */
+enum sg_digest { SG_DIGEST_INHERIT = 0, SG_DIGEST_NONE, SG_DIGEST_HOURLY, SG_DIGEST_DAILY };
+struct sg_template;
+struct sg_unit_notices {
+    char **dsl;                  /* NULL = the trust's notices: dsl */
+    enum sg_digest digest;
+};
+struct sg_notices_cfg {
+    bool configured;             /* no notices: section = no notices sent */
+    char **dsl;                  /* NULL = the sender's school's safeguarding_team */
+    enum sg_digest digest;
+    char *sender;                /* envelope and From: of notices */
+    char **sendmail;             /* the command and its first arguments */
+    char *key_file;              /* notice.key: HMAC key marking our own notices */
+    char *spool;                 /* digest entries waiting */
+    bool staff;                  /* the authenticated sender of held mail is told */
+    struct sg_template *dsl_subject, *dsl_body, *staff_subject, *staff_body;
 };
 
 /* One school of a trust, named by the directory's School column. */
@@ -99,6 +136,10 @@ struct sg_school_unit {
     char *name;
     struct sg_hours hours;       /* unset = the trust-wide window */
     char **safeguarding_team;    /* this school's DSL and deputies */
+    enum sg_mode mode;           /* INHERIT = the trust's */
+    enum sg_switch overrides;    /* INHERIT = the trust's */
+    struct sg_footer footer;     /* unset = actions: footer: */
+    struct sg_unit_notices notices;
 };
 
 /* Which mail is staff mail leaving the school. */
@@ -118,6 +159,8 @@ struct sg_actions_cfg {
     enum sg_action on_internal_error;
     char *dsl_contact;           /* who staff should ask, in bounces */
     enum sg_rcpt_mode recipient_mode;
+    struct sg_footer footer;     /* for annotated mail; both NULL = none */
+    char *advice[SG_CAT_COUNT];  /* per category: what to do instead */
 };
 
 struct sg_limits_cfg {
@@ -131,6 +174,16 @@ struct sg_limits_cfg {
     enum sg_action on_encrypted; /* an attachment nobody can read without its password */
     /* Pictures for image rules (policy/image/): per image, per message. */
     size_t image_pixels, images, image_total_pixels, image_seconds;
+};
+
+/* quarantine: where held mail is kept and how it is released (sg_store.h). */
+struct sg_quarantine_cfg {
+    char *store;                 /* the store's folder */
+    size_t retention_days;
+    char *sendmail;              /* sendmail(1): re-injection, Sendmail's queue */
+    char *postsuper;             /* Postfix: release (-H) or delete (-d) from the hold queue */
+    char *postqueue;             /* Postfix: is the queue id still held (-j) */
+    char *postfix_config;        /* MAIL_CONFIG for those; "" = the default instance */
 };
 
 struct sg_policy {
@@ -154,6 +207,8 @@ struct sg_policy {
     char *warnings;              /* file:line lines that did not stop the load */
     char **list_files;           /* phrase lists the rules read (files:) */
     struct sg_namefind *names;   /* pupils' names, for contacts_exempt rules; NULL when none */
+    struct sg_quarantine_cfg quarantine;
+    struct sg_notices_cfg notices;
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_override.h"
+#include "sg_notice.h"
 
 #define REPLY_LINES 32
 #define REPLY_LINE_MAX 200       /* well inside libmilter's 980, readable in a bounce */
@@ -34,9 +36,10 @@ static char *verdict_header(const struct sg_verdict *v)
 {
     struct sg_buf b = {0};
     sg_buf_printf(&b, "%s; categories=", sg_action_name(v->action));
-    sg_verdict_categories(v, &b);
+    /* Monitored and overridden hits are not the recipient's business. */
+    sg_verdict_acting_categories(v, &b);
     sg_buf_puts(&b, "; rules=");
-    sg_verdict_rules(v, &b);
+    sg_verdict_acting_rules(v, &b);
     sg_buf_printf(&b, "; event=%s", v->event_id);
     return sg_buf_steal(&b);
 }
@@ -49,6 +52,13 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
             return false;
     for (int i = mc->own_removed; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
+            return false;
+    for (int i = mc->own_justified; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, "X-Safeguard-Justification", i, NULL) != MI_SUCCESS)
+            return false;
+    /* A notice mark that did not verify: screened, and the mark goes. */
+    for (int i = mc->own_notice; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, SG_NOTICE_HEADER, i, NULL) != MI_SUCCESS)
             return false;
     return true;
 }
@@ -80,7 +90,9 @@ static sfsistat tempfail(SMFICTX *ctx, const struct sg_verdict *v)
 static sfsistat reject(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     char *raw[REPLY_LINES], *lines[REPLY_LINES];
-    size_t n = sg_verdict_explain(v, mc->policy, raw, REPLY_LINES, REPLY_LINE_MAX);
+    char *contact = sg_notice_contact(mc->policy, &mc->env);
+    size_t n = sg_verdict_explain_to(v, mc->policy, contact, raw, REPLY_LINES, REPLY_LINE_MAX);
+    free(contact);
     for (size_t i = 0; i < n; i++) {
         lines[i] = sg_reply_escape(raw[i]);
         free(raw[i]);
@@ -127,7 +139,7 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     case SG_ACTION_REJECT:
         return reject(ctx, mc, v);
     case SG_ACTION_ACCEPT:
-        return remove_forged(ctx, mc) ? SMFIS_CONTINUE : tempfail(ctx, v);
+        return remove_forged(ctx, mc) && sg_override_apply(ctx, mc, v) ? SMFIS_CONTINUE : tempfail(ctx, v);
     case SG_ACTION_ANNOTATE:
     case SG_ACTION_QUARANTINE:
         break;
@@ -139,7 +151,10 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     if (ok && v->nremoved)
         ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
-        ok = tag_subject(ctx, mc);
+        ok = sg_override_apply(ctx, mc, v) && tag_subject(ctx, mc) && sg_footer_milter(ctx, mc, v);
+    /* The copy first: a hold the store does not have is tempfailed. */
+    if (ok && v->action == SG_ACTION_QUARANTINE && !sg_milter_store_put(mc, v, SG_STORE_HELD, "quarantine", v->justification))
+        return tempfail(ctx, v);
     if (ok && v->action == SG_ACTION_QUARANTINE) {
         struct sg_buf reason = {0};
         sg_buf_printf(&reason, "safeguard %s: rules=", v->event_id);
@@ -152,6 +167,8 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         }
         ok = sg_smfi->quarantine(ctx, reason.data) == MI_SUCCESS;
         sg_buf_free(&reason);
+        if (!ok)
+            sg_milter_store_unhold(mc, v);
     }
     if (!ok) {
         syslog(LOG_ERR, "%s: event=%s the MTA refused a change to the message; tempfailing",

@@ -29,6 +29,8 @@ const struct sg_smfi_ops sg_smfi_libmilter = {
     .setreply = smfi_setreply,
     .setmlreply = ml_reply,
     .delrcpt = smfi_delrcpt,
+    .replacebody = smfi_replacebody,
+    .setsymlist = smfi_setsymlist,
 };
 
 const struct sg_smfi_ops *sg_smfi = &sg_smfi_libmilter;

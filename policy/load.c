@@ -16,6 +16,8 @@
 #include <strings.h>
 #include "sg_config.h"
 #include "sg_detector.h"
+#include "sg_override.h"
+#include "sg_notice.h"
 #include "sg_policy.h"
 #include "sg_schema.h"
 #include "sg_text.h"
@@ -105,7 +107,7 @@ static const char *const standard_fields[] = {
     "ARC-Authentication-Results", "Authentication-Results", "Received-SPF", "In-Reply-To", "References",
     "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Date", "Resent-Sender",
     "Resent-Message-ID", "Delivered-To", "List-Id", "List-Unsubscribe", "Comments", "Keywords",
-    "X-Safeguard-Removed", NULL,
+    "X-Safeguard-Removed", "X-Safeguard-Justification", NULL,
 };
 
 static void parse_header_name(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -179,6 +181,14 @@ const struct sg_cfg_key sg_schema_school[] = {
      .def = "[]", .shape = "list of host/path",
      .doc = "The school's own social media accounts, e.g. `twitter.com/northfieldacad`: links to them (and "
             "below them) are not personal."},
+    {.key = "mode", .type = SG_CFG_CUSTOM, .offset = SCHOOL(mode), .custom = sg_load_parse_mode, .def = "live",
+     .shape = "live or monitor",
+     .doc = "Trust-wide `monitor`: rules are evaluated, and what they would have done is logged (`action=monitor "
+            "would=quarantine`) and stored, but the message is delivered untouched. A `schools:` entry's or a "
+            "rule's own `mode` wins over this one (the rule's first). Limits and internal errors still act."},
+    {.key = "overrides", .type = SG_CFG_BOOL, .offset = SCHOOL(overrides), .def = "true",
+     .doc = "Whether `[justify: reason]` in a resent subject lets through rules marked `overridable` "
+            "(a `schools:` entry may say otherwise for its staff). `false`: no bounce offers it."},
     {.key = NULL},
 };
 
@@ -194,7 +204,14 @@ const struct sg_cfg_key sg_schema_actions[] = {
     {.key = "on_internal_error", .type = SG_CFG_ACTION, .offset = ACT(on_internal_error), .def = "tempfail",
      .doc = "Answer when the filter itself fails. `accept` gives a warning: such mail passes unscreened."},
     {.key = "dsl_contact", .type = SG_CFG_STR, .offset = ACT(dsl_contact), .def = "the Designated Safeguarding Lead",
-     .doc = "Named in bounces: whom staff should ask."},
+     .doc = "Named in bounces and staff notices: whom staff should ask. Left at the default, the sender's "
+            "school's DSL addresses follow it in brackets (`notices: dsl:`, else the `safeguarding_team`)."},
+    {.key = "footer", .type = SG_CFG_CUSTOM, .offset = ACT(footer), .custom = sg_load_parse_footer,
+     .shape = "mapping", .sub = sg_schema_footer,
+     .doc = "A disclaimer appended to annotated mail, as Exchange's are: `text` to text/plain bodies, `html` to "
+            "text/html ones (every alternative), MIME-correct, each part's charset and transfer encoding kept. "
+            "Signed or encrypted mail is left alone (logged `footer=skipped`). Run the milter before any DKIM "
+            "signer. A `schools:` entry's footer replaces it for that school's staff."},
     {.key = "recipient_mode", .type = SG_CFG_CUSTOM, .offset = ACT(recipient_mode), .custom = parse_rcpt_mode,
      .def = "hold", .shape = "hold or remove",
      .doc = "`hold`: a message that breaks a recipient-scoped quarantine/reject rule is held or rejected "
@@ -202,6 +219,9 @@ const struct sg_cfg_key sg_schema_actions[] = {
             "`X-Safeguard-Removed: N recipients removed; rules=...; event=...`; if nobody would be left, the "
             "message is held. The log names a removed recipient only as the first 10 hex digits of the SHA-256 "
             "of the lower-cased address, @domain."},
+    {.key = "advice", .type = SG_CFG_CUSTOM, .offset = ACT(advice), .custom = sg_load_advice, .shape = "mapping",
+     .sub = sg_schema_advice, .doc = "What to do instead, per category: said in bounces and staff notices after "
+     "the rule's `explain` and `cite`, unless the rule has an `advice:` of its own. Each has a default."},
     {.key = NULL},
 };
 
@@ -285,6 +305,8 @@ const struct sg_cfg_key sg_schema_outbound[] = {
  * directory sees schools). */
 struct top {
     yaml_node_t *school, *schools, *directory, *outbound, *actions, *limits, *rules;
+    yaml_node_t *quarantine;
+    yaml_node_t *notices;
 };
 
 static void keep_node(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -319,6 +341,17 @@ const struct sg_cfg_key sg_schema_top[] = {
     {.key = "rules", .type = SG_CFG_CUSTOM, .offset = TOP(rules), .custom = keep_node, .shape = "list of mappings",
      .sub = sg_schema_rule, .required = true, .doc = "The rules. Every matching rule is reported, and the message gets "
      "the most severe action: `accept < annotate < quarantine < reject`."},
+    {.key = "quarantine", .type = SG_CFG_CUSTOM, .offset = TOP(quarantine), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_quarantine, .doc = "The quarantine store: every held message is kept there (a 0600 file and "
+     "an SQLite index row) for the DSL, who lists, shows, releases and discards it with safeguard-quarantine(8)."},
+    {.key = "notices", .type = SG_CFG_CUSTOM, .offset = TOP(notices), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_notices, .doc = "Notices of held mail: to the DSL (each message, or a digest) and to the "
+     "member of staff, sent through sendmail(1). Without this section no notices are sent. Texts are templates: "
+     "`{variable}` is replaced by a value made safe for its place (control characters and line breaks removed, "
+     "RFC 2047 in headers); `{{` and `}}` are braces; an unknown variable is an error. Variables: `{rule}`, "
+     "`{cite}`, `{explain}`, `{advice}`, `{dsl}`, `{subject}`, `{sender}`, `{recipients}`, `{event_id}`, "
+     "`{school}`, `{evidence}` (one entry per rule: rule, clause, the matched phrase), `{release_command}`, "
+     "`{discard_command}`, `{action}`, `{categories}`, `{queue_id}`, `{date}`, `{message_id}`."},
     {.key = NULL},
 };
 
@@ -375,11 +408,13 @@ static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p
         sg_cfg_warn_node(cfg, n, "on_internal_error: accept lets mail pass unscreened whenever the filter fails");
     if (t.schools)
         sg_load_schools(cfg, t.schools, p);
+    sg_load_notices(cfg, t.notices, p);
     if (t.outbound) {
         p->outbound.configured = true;
         sg_cfg_apply_table(cfg, t.outbound, sg_schema_outbound, &p->outbound, "outbound");
     }
     sg_load_directory(cfg, t.directory, p);
+    sg_load_quarantine(cfg, t.quarantine, p);
     if (t.rules)
         sg_load_rules(cfg, t.rules, p);
     else
@@ -501,11 +536,13 @@ void sg_policy_unref(struct sg_policy *p)
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
     sg_strv_free(p->school.safeguarding_team);
+    sg_notices_free(p);
     for (size_t i = 0; i < p->nunits; i++) {
         free(p->units[i].id);
         free(p->units[i].name);
         sg_hours_free(&p->units[i].hours);
         sg_strv_free(p->units[i].safeguarding_team);
+        sg_footer_free(&p->units[i].footer);
     }
     free(p->units);
     free(p->outbound.nets);
@@ -515,6 +552,8 @@ void sg_policy_unref(struct sg_policy *p)
     free(p->warnings);
     sg_strv_free(p->list_files);
     sg_cfg_free_table(sg_schema_actions, &p->actions);
+    sg_footer_free(&p->actions.footer);
+    sg_load_quarantine_free(p);
     free(p->actions.header);
     free(p->path);
     free(p->dir);

@@ -14,6 +14,7 @@
 #include "sg_config.h"
 #include "sg_detector.h"
 #include "sg_schema.h"
+#include "sg_override.h"
 #include "sg_text.h"
 #include "namefind.h"
 #include <unistd.h>
@@ -165,7 +166,11 @@ const struct sg_cfg_key sg_schema_rule[] = {
     {.key = "cite", .type = SG_CFG_STR, .offset = RULE(cite), .required = true,
      .doc = "The policy clause the rule enforces: shown to staff in the bounce."},
     {.key = "explain", .type = SG_CFG_STR, .offset = RULE(explain),
-     .doc = "One plain sentence for staff: what to do instead."},
+     .doc = "One plain sentence for staff: what was stopped and why."},
+    {.key = "advice", .type = SG_CFG_STR, .offset = RULE(advice),
+     .doc = "What to do instead, in plain words (\"Press enquiries go to the Principal: forward this to "
+            "head@school.sch.uk\"): said in the bounce and the staff notice. Default: the category's "
+            "(`actions: advice:`)."},
     {.key = "except_senders", .type = SG_CFG_CUSTOM, .offset = RULE(except_senders), .custom = sg_load_parse_addresses,
      .def = "[]", .shape = "list of addresses or @domains",
      .doc = "Authorised voices: mail from these senders (SMTP AUTH login, else envelope sender) is not held by "
@@ -184,6 +189,16 @@ const struct sg_cfg_key sg_schema_rule[] = {
     {.key = "family_exempt", .type = SG_CFG_BOOL, .offset = RULE(family_exempt), .shape = "true or false",
      .doc = "A pupil listed in `relatives` with the sender is exempt from the rule (for that pupil only). Default "
             "true for `pupil-contact`, `contact-details`, `social-media` and `out-of-hours`, false otherwise."},
+    {.key = "overridable", .type = SG_CFG_BOOL, .offset = RULE(overridable), .def = "false",
+     .doc = "A `quarantine` or `reject` of this rule may be overridden: the bounce tells the sender to resend "
+            "with `[justify: reason]` in the subject, and the resend is delivered with the tag removed and an "
+            "`X-Safeguard-Justification` header, logged (rules, the reason's length), stored and notified to the "
+            "DSL. Other rules that hit the same message still act. Leave personal-data rules non-overridable."},
+    {.key = "mode", .type = SG_CFG_CUSTOM, .offset = RULE(mode), .custom = sg_load_parse_mode,
+     .shape = "live or monitor",
+     .doc = "`monitor`: the rule's hits are logged and stored as what it would have done, and do not act. "
+            "`live`: it acts even where its school or the trust monitors. Omitted: the sender's school's mode, "
+            "else the trust's (`school: mode`)."},
     {.key = NULL},
 };
 
@@ -257,6 +272,8 @@ static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
         sg_cfg_error(cfg, node, "rule %s has no cite (the policy clause it enforces)", id);
     if (!has(seen, "match") && !has(seen, "to"))
         sg_cfg_error(cfg, node, "rule %s has neither to: nor match:, so it would match every message", id);
+    if (r->overridable && r->action < SG_ACTION_QUARANTINE)
+        sg_cfg_warn_node(cfg, node, "rule %s is overridable but does not hold or reject, so there is nothing to override", id);
 }
 
 void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)
@@ -343,7 +360,7 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
             if (d->needs_attachments)
                 p->limits.msg.decode_attachments = true;
             if (d->needs_images)
-                p->needs_images = p->limits.msg.decode_attachments = true;
+                p->needs_images = p->limits.msg.decode_attachments = p->limits.msg.html_images = true;
             if (d->compile && first_line == 1)
                 first_line = r->line;
             if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
@@ -369,6 +386,7 @@ void sg_load_rules_free(struct sg_policy *p)
         free(r->id);
         free(r->cite);
         free(r->explain);
+        free(r->advice);
         sg_strv_free(r->except_senders);
         sg_strv_free(r->except_recipients);
     }

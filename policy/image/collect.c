@@ -191,6 +191,7 @@ void sg_image_collect(const struct sg_message *msg, const struct sg_image_limits
     }
     c.total_left = lim->max_total_pixels ? lim->max_total_pixels : SIZE_MAX;
     c.tries_left = lim->max_images ? lim->max_images : SIZE_MAX;
+    unsigned body_images = 0;
     for (size_t i = 0; i < msg->natts && sg_collect_going(&c); i++) {
         const struct sg_attachment *a = &msg->atts[i];
         if (!a->data || !a->data_len)
@@ -200,7 +201,9 @@ void sg_image_collect(const struct sg_message *msg, const struct sg_image_limits
         struct sg_buf label = {0};
         if (a->forwarded)
             sg_buf_printf(&label, "forwarded message %u, ", a->forwarded);
-        if (a->filename && *a->filename)
+        if (a->in_html)
+            sg_buf_printf(&label, "body image %u", ++body_images);
+        else if (a->filename && *a->filename)
             sg_buf_puts(&label, a->filename);
         else
             sg_buf_printf(&label, "attachment %zu", i + 1);

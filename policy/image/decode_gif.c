@@ -129,7 +129,7 @@ enum sg_image_status sg_image_decode_gif(const uint8_t *data, size_t len, struct
         lines++;
     }
     if (!sg_idec_in_time(d) || !lines) {
-        st = lines ? SG_IMAGE_TOO_BIG : SG_IMAGE_CORRUPT;
+        st = !sg_idec_in_time(d) ? SG_IMAGE_TOO_BIG : SG_IMAGE_CORRUPT;
         free(got);
         goto out;
     }

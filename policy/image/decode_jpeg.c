@@ -106,8 +106,10 @@ static void jpeg_body(struct jpeg_job *j, const uint8_t *data, size_t len, struc
         while (n < 8 && ((uint64_t)longer * n + 7) / 8 < d->max_side)
             n++;
         c->scale_num = n;
+        /* Shrinking further anyway: the fast paths lose nothing seen. */
+        c->dct_method = JDCT_IFAST;
+        c->do_fancy_upsampling = FALSE;
     }
-    c->dct_method = JDCT_ISLOW;
     if (!jpeg_start_decompress(c))
         return;
     unsigned w = c->output_width, h = c->output_height;
