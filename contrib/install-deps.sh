@@ -13,6 +13,7 @@ pkgs=(
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   postfix swaks miltertest jq procps time
   clang libclang-rt-14-dev
+  fonts-dejavu-core
 )
 [ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang libnet-dns-perl bc)
 
