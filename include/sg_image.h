@@ -56,7 +56,8 @@ void sg_image_default_limits(struct sg_image_limits *lim);
  *
  * Shrink-on-load: max_side 0 gives the full size; otherwise an image
  * whose longer side is larger than max_side comes back with that side
- * exactly max_side (aspect kept, area-averaged with alpha weighting),
+ * at max_side (aspect kept, area-averaged with alpha weighting; a JPEG
+ * may come back up to an eighth smaller, straight from its DCT scaling),
  * and smaller images at their own size. JPEG and WebP are shrunk by
  * their decoders (DCT scaling, libwebp's scaler), so a 12 MP photo
  * costs a fraction of a full decode.
