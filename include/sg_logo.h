@@ -9,6 +9,10 @@
  * reference's alpha mask, coarse to fine over a scale pyramid, scored on
  * luminance and on an edge image (the lower counts), and a located crop
  * confirmed by its PDQ hash against the reference composed over it.
+ * Stage 3, where those found nothing in a picture large enough: ORB
+ * keypoints and a RANSAC homography propose where a reference lies
+ * turned, skewed or at a slant (sg_logo_kp.h); the place, warped back to
+ * the reference's frame, must pass stage 2's correlation and hash checks.
  */
 #ifndef SG_LOGO_H
 #define SG_LOGO_H
@@ -22,6 +26,7 @@ struct sg_logo_opts {
     unsigned min_size;           /* stage 2: smallest logo, pixels of its longer side */
     unsigned min_score;          /* stage 2: percent of correlation */
     bool turned;                 /* stage 2 also tries the references turned and mirrored */
+    bool keypoints;              /* stage 3: ORB keypoints and a homography where 1-2 found nothing */
 };
 
 #define SG_LOGO_DEFAULT_THRESHOLD 32
@@ -33,7 +38,7 @@ struct sg_logo_set;
 struct sg_logo_hit {
     const char *name;            /* the reference variant, e.g. "crest" */
     double score;                /* 0..1 */
-    unsigned stage;              /* 0 same file, 1 whole picture, 2 inside it */
+    unsigned stage;              /* 0 same file, 1 whole picture, 2 inside it, 3 by keypoints */
     unsigned x, y, w, h;         /* where, in the picture's pixels */
 };
 
@@ -43,7 +48,8 @@ struct sg_logo_set *sg_logo_set_new(const struct sg_logo_opts *opts);
 bool sg_logo_set_add(struct sg_logo_set *s, const char *name, const struct sg_image *ref, char *err,
                      size_t errlen);
 size_t sg_logo_set_count(const struct sg_logo_set *s);
-/* 1 = found (hit filled), 0 = not. Thread-safe on a shared set. */
+/* 1 = found (hit filled), 0 = not, -1 = internal error (stage 3's
+ * OpenCV failed, e.g. out of memory). Thread-safe on a shared set. */
 int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct sg_logo_hit *hit);
 void sg_logo_set_free(struct sg_logo_set *s);
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_logo.h"
+#include "sg_logo_kp.h"
 #include "sg_pdq.h"
 #include "sg_util.h"
 
@@ -35,6 +36,9 @@
 #define COARSE_FLOOR 0.30        /* level-0 score worth refining */
 #define VERIFY_BITS 64           /* PDQ of the located crop vs the reference over it */
 #define NLEVELS 3
+#define KP_MIN_SIDE 96           /* stage 3 only on working pictures this large */
+#define KP_MIN_INLIERS 15        /* homography inliers a keypoint proposal needs */
+#define KP_PROPOSALS 4           /* keypoint proposals checked, best first */
 
 static const double level_area[NLEVELS] = {80, 400, 1600};
 
@@ -79,6 +83,7 @@ struct ref {
     size_t ntilted;
     struct plane luma, alpha;    /* native, cut to the opaque box; alpha 0..1 */
     struct tmpl lv[NLEVELS];
+    struct sg_logo_kp *kp;       /* stage 3; NULL when off or too plain */
 };
 
 struct sg_logo_set {
@@ -368,6 +373,7 @@ static void ref_free(struct ref *r)
 {
     free(r->name);
     free(r->tilted);
+    sg_logo_kp_free(r->kp);
     plane_free(&r->luma);
     plane_free(&r->alpha);
     for (unsigned l = 0; l < NLEVELS; l++)
@@ -521,6 +527,12 @@ static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_ima
         ok = tmpl_build(&r, level_area[l], &r.lv[l]);
     if (!ok) {
         snprintf(err, errlen, "is nearly featureless (a flat colour?)");
+        ref_free(&r);
+        return false;
+    }
+    /* Too few keypoints is no error: stage 3 then skips this reference. */
+    if (s->o.keypoints && sg_logo_kp_ref(r.luma.v, r.alpha.v, r.luma.w, r.luma.h, &r.kp) < 0) {
+        snprintf(err, errlen, "could not be prepared for keypoint matching (out of memory?)");
         ref_free(&r);
         return false;
     }
@@ -887,6 +899,120 @@ static int stage1(const struct sg_logo_set *s, const struct plane *work, struct 
     return 1;
 }
 
+/* ---- stage 3: keypoint proposals, checked here ---- */
+
+/* The picture brought back to the reference's frame through H (reference
+ * pixels -> working pixels): output pixel (i, j) is reference pixel
+ * ((ox + i + 0.5) / k - 0.5, (oy + j + 0.5) / k - 0.5), read from the
+ * pyramid level just finer than the map's local scale. */
+static void warp_back(const struct pyramid *py, const double H[9], double k, double ox, double oy, struct plane *out)
+{
+    double det = (H[0] * H[4] - H[1] * H[3]) / (H[8] * H[8]);
+    double scale = sqrt(fabs(det)) / k;  /* working pixels per output pixel */
+    unsigned l = 0;
+    while (l + 1 < py->n && scale >= (double)(2u << l))
+        l++;
+    const struct plane *src = &py->lv[l];
+    double f = (double)(1u << l);
+    for (unsigned j = 0; j < out->h; j++)
+        for (unsigned i = 0; i < out->w; i++) {
+            double u = (ox + i + 0.5) / k - 0.5, v = (oy + j + 0.5) / k - 0.5;
+            double z = H[6] * u + H[7] * v + H[8];
+            double x = (H[0] * u + H[1] * v + H[2]) / z, y = (H[3] * u + H[4] * v + H[5]) / z;
+            x = (x + 0.5) / f - 0.5;
+            y = (y + 0.5) / f - 0.5;
+            x = x < 0 ? 0 : x > src->w - 1 ? src->w - 1 : x;
+            y = y < 0 ? 0 : y > src->h - 1 ? src->h - 1 : y;
+            unsigned ix = (unsigned)x, iy = (unsigned)y;
+            unsigned jx = ix + 1 < src->w ? ix + 1 : ix, jy = iy + 1 < src->h ? iy + 1 : iy;
+            float fx = (float)(x - ix), fy = (float)(y - iy);
+            const float *r0 = src->v + (size_t)iy * src->w, *r1 = src->v + (size_t)jy * src->w;
+            float a = r0[ix] + (r0[jx] - r0[ix]) * fx, b = r1[ix] + (r1[jx] - r1[ix]) * fx;
+            out->v[(size_t)j * out->w + i] = a + (b - a) * fy;
+        }
+}
+
+/* A proposal's score: the finest template's correlation (luminance and
+ * edges, the lower) a pixel or two around, as stage 2 scores; -2 when the
+ * place, back in the reference's frame, does not hash close to the
+ * reference composed over it. */
+static double verify_kp(const struct pyramid *py, const struct ref *r, const double H[9])
+{
+    const struct tmpl *t = &r->lv[NLEVELS - 1];
+    const unsigned rad = 2;
+    double k = (double)t->w / r->luma.w;
+    struct plane win, e;
+    plane_init(&win, t->w + 2 * rad, t->h + 2 * rad);
+    warp_back(py, H, k, -(double)rad, -(double)rad, &win);
+    edges(&win, &e);
+    double best = -2;
+    for (unsigned dy = 0; dy <= 2 * rad; dy++)
+        for (unsigned dx = 0; dx <= 2 * rad; dx++) {
+            double sl = ncc_at(&win, t->xy, t->t, t->n, dx, dy);
+            double se = t->ne ? ncc_at(&e, t->exy, t->te, t->ne, dx, dy) : sl;
+            double sc = sl < se ? sl : se;
+            best = sc > best ? sc : best;
+        }
+    plane_free(&win);
+    plane_free(&e);
+    /* The hash check at a size PDQ sees well. */
+    double kh = 96.0 / (r->luma.w > r->luma.h ? r->luma.w : r->luma.h);
+    unsigned w = (unsigned)lround(r->luma.w * kh), h = (unsigned)lround(r->luma.h * kh);
+    if (w < 8 || h < 8)
+        return best;
+    struct plane crop, comp, rl, ra;
+    plane_init(&crop, w, h);
+    plane_init(&comp, w, h);
+    plane_init(&rl, w, h);
+    plane_init(&ra, w, h);
+    warp_back(py, H, kh, 0, 0, &crop);
+    struct pyramid pl, pa;
+    pyramid_build(&pl, &r->luma);
+    pyramid_build(&pa, &r->alpha);
+    sample(&pl, kh, 0, 0, &rl);
+    sample(&pa, kh, 0, 0, &ra);
+    pyramid_free(&pl);
+    pyramid_free(&pa);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        comp.v[i] = ra.v[i] * rl.v[i] + (1 - ra.v[i]) * crop.v[i];
+    struct sg_pdq a, b;
+    sg_pdq_hash(crop.v, w, h, &a);
+    sg_pdq_hash(comp.v, w, h, &b);
+    plane_free(&crop);
+    plane_free(&comp);
+    plane_free(&rl);
+    plane_free(&ra);
+    return sg_pdq_distance(&a, &b) > VERIFY_BITS ? -2 : best;
+}
+
+/* 1 found (hit filled but for its box), 0 not, -1 internal error. */
+static int stage3(const struct sg_logo_set *s, const struct plane *work, const struct pyramid *py,
+                  struct sg_logo_hit *hit, double H_out[9])
+{
+    const struct sg_logo_kp **kps = sg_xcalloc(s->n, sizeof(*kps));
+    for (size_t i = 0; i < s->n; i++)
+        kps[i] = s->refs[i].kp;
+    struct sg_logo_kp_cand c[KP_PROPOSALS];
+    int n = sg_logo_kp_match(kps, s->n, work->v, work->w, work->h, KP_MIN_INLIERS, c, KP_PROPOSALS);
+    free(kps);
+    if (n < 0)
+        return -1;
+    double best = s->o.min_score / 100.0 - 1e-9;
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        double sc = verify_kp(py, &s->refs[c[i].ref], c[i].H);
+        if (sc <= best)
+            continue;
+        best = sc;
+        hit->name = s->refs[c[i].ref].name;
+        hit->score = sc;
+        hit->stage = 3;
+        memcpy(H_out, c[i].H, sizeof(c[i].H));
+        found = 1;
+    }
+    return found;
+}
+
 int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct sg_logo_hit *hit)
 {
     memset(hit, 0, sizeof(*hit));
@@ -935,10 +1061,38 @@ int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct
             continue;
         best = c;
     }
+    if (best.score < floor_) {
+        int r3 = 0;
+        double H[9];
+        unsigned lng = work.w > work.h ? work.w : work.h;
+        if (s->o.keypoints && lng >= KP_MIN_SIDE)
+            r3 = stage3(s, &work, &py, hit, H);
+        if (r3 == 1) {
+            /* The box around the reference's corners, in the picture. */
+            const struct ref *r = &s->refs[0];
+            for (size_t i = 0; i < s->n; i++)
+                if (s->refs[i].name == hit->name)
+                    r = &s->refs[i];
+            double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+            for (unsigned q = 0; q < 4; q++) {
+                double u = q % 3 ? r->luma.w : 0, v = q >= 2 ? r->luma.h : 0, z = H[6] * u + H[7] * v + H[8];
+                double x = (H[0] * u + H[1] * v + H[2]) / z, y = (H[3] * u + H[4] * v + H[5]) / z;
+                x0 = x < x0 ? x : x0;
+                y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1;
+                y1 = y > y1 ? y : y1;
+            }
+            hit->x = (unsigned)(x0 > 0 ? x0 / ws : 0);
+            hit->y = (unsigned)(y0 > 0 ? y0 / ws : 0);
+            hit->w = (unsigned)((x1 - (x0 > 0 ? x0 : 0)) / ws);
+            hit->h = (unsigned)((y1 - (y0 > 0 ? y0 : 0)) / ws);
+        }
+        pyramid_free(&py);
+        plane_free(&work);
+        return r3;
+    }
     pyramid_free(&py);
     plane_free(&work);
-    if (best.score < floor_)
-        return 0;
     const struct ref *r = &s->refs[best.ref];
     hit->name = r->name;
     hit->score = best.score;

@@ -163,7 +163,10 @@ int main(int argc, char **argv)
     if (messages < 1)
         messages = 1;
     static const char *const names[] = {"crest", "lockup", "mono", "reversed"};
-    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false};
+    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
+    /* SG_LOGO_KP=0: without stage 3 (keypoints), to see its share. */
+    const char *kpenv = getenv("SG_LOGO_KP");
+    o.keypoints = !kpenv || *kpenv != '0';
     struct sg_logo_set *set = sg_logo_set_new(&o);
     struct sg_image refs[4];
     double t0 = ms(CLOCK_MONOTONIC);

@@ -19,9 +19,11 @@ trap 'rm -rf "$tmp"' EXIT
 corpus=$build/tests/logo/corpus
 [ -e "$corpus/done" ] || { corpus=$tmp/corpus; bash "$src/tests/logo/gen.sh" "$corpus" >/dev/null; }
 pkgs="glib-2.0 libpng libjpeg libwebp libwebpdemux gmime-3.0 poppler-glib libzip zlib libxml-2.0"
+cv="-lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core"
+"${CXX:-c++}" -O2 -Wall -Wextra -I"$src/include" -I/usr/include/opencv4 -c -o "$tmp/logo_kp.o" "$src/policy/logo_kp.cpp"
 # shellcheck disable=SC2046,SC2086
 "${CC:-cc}" -O2 -std=gnu11 -Wall -Wextra -I"$src/include" -I"$src/policy/image" -I"$build" $(pkg-config --cflags $pkgs) \
     -o "$tmp/logo-bench" "$here/logo-bench.c" "$src/policy/pdq.c" "$src/policy/logo.c" \
-    "$src"/policy/image/decode*.c "$lib" \
-    $(pkg-config --libs $pkgs) -lgif -lm -pthread
+    "$src"/policy/image/decode*.c "$tmp/logo_kp.o" "$lib" \
+    $(pkg-config --libs $pkgs) -lgif $cv -lstdc++ -lm -pthread
 "$tmp/logo-bench" "$corpus" "${1:-8}"

@@ -488,9 +488,11 @@ int main(int argc, char **argv)
         misses = fopen(argv[3], "w");
     char path[4096];
     struct sg_image refs[NREFS];
-    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false};
+    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
     const char *env = getenv("SG_LOGO_TURNED");
     o.turned = env && *env == '1';
+    env = getenv("SG_LOGO_KP");
+    o.keypoints = !env || *env != '0';
     env = getenv("SG_LOGO_QUICK");
     if (env && atoi(env) > 1)
         quick = (unsigned)atoi(env);

@@ -196,7 +196,7 @@ END_TEST
 
 static struct sg_logo_set *one_crest_set(void)
 {
-    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false};
+    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
     struct sg_logo_set *s = sg_logo_set_new(&o);
     struct sg_image ref = {.w = 200, .h = 240, .rgba = crest(200, 240)};
     char err[128];
@@ -247,7 +247,7 @@ END_TEST
 
 START_TEST(logo_reference_rejected_when_flat)
 {
-    struct sg_logo_opts o = {40, 48, 70, false};
+    struct sg_logo_opts o = {40, 48, 70, false, true};
     struct sg_logo_set *s = sg_logo_set_new(&o);
     struct sg_image ref = {.w = 64, .h = 64, .rgba = calloc(64 * 64, 4)};
     char err[128];
