@@ -38,7 +38,7 @@
 #define NLEVELS 3
 #define KP_MIN_SIDE 96           /* stage 3 only on working pictures this large */
 #define KP_MIN_INLIERS 15        /* homography inliers a keypoint proposal needs */
-#define KP_PROPOSALS 4           /* keypoint proposals checked, best first */
+#define KP_PROPOSALS 6           /* keypoint proposals checked, best first */
 
 static const double level_area[NLEVELS] = {80, 400, 1600};
 
@@ -932,29 +932,75 @@ static void warp_back(const struct pyramid *py, const double H[9], double k, dou
         }
 }
 
-/* A proposal's score: the finest template's correlation (luminance and
- * edges, the lower) a pixel or two around, as stage 2 scores; -2 when the
- * place, back in the reference's frame, does not hash close to the
- * reference composed over it. */
-static double verify_kp(const struct pyramid *py, const struct ref *r, const double H[9])
+/* The finest template's correlation (luminance and edges, the lower) at
+ * the place H maps the reference to. */
+static double score_at(const struct pyramid *py, const struct ref *r, const double H[9])
 {
     const struct tmpl *t = &r->lv[NLEVELS - 1];
-    const unsigned rad = 2;
-    double k = (double)t->w / r->luma.w;
     struct plane win, e;
-    plane_init(&win, t->w + 2 * rad, t->h + 2 * rad);
-    warp_back(py, H, k, -(double)rad, -(double)rad, &win);
+    plane_init(&win, t->w, t->h);
+    warp_back(py, H, (double)t->w / r->luma.w, 0, 0, &win);
     edges(&win, &e);
-    double best = -2;
-    for (unsigned dy = 0; dy <= 2 * rad; dy++)
-        for (unsigned dx = 0; dx <= 2 * rad; dx++) {
-            double sl = ncc_at(&win, t->xy, t->t, t->n, dx, dy);
-            double se = t->ne ? ncc_at(&e, t->exy, t->te, t->ne, dx, dy) : sl;
-            double sc = sl < se ? sl : se;
-            best = sc > best ? sc : best;
-        }
+    double sl = ncc_at(&win, t->xy, t->t, t->n, 0, 0);
+    double se = t->ne ? ncc_at(&e, t->exy, t->te, t->ne, 0, 0) : sl;
     plane_free(&win);
     plane_free(&e);
+    return sl < se ? sl : se;
+}
+
+/* H' = C M C^-1 H: M a small move of the located logo about its centre
+ * (cx, cy), parameters p: shift x, y (pixels), the linear part's four
+ * entries less identity, and the two perspective terms (per pixel). */
+static void nudge(const double H[9], const double p[8], double cx, double cy, double out[9])
+{
+    double M[9] = {1 + p[2], p[3], p[0], p[4], 1 + p[5], p[1], p[6], p[7], 1};
+    double C[9] = {1, 0, cx, 0, 1, cy, 0, 0, 1}, Ci[9] = {1, 0, -cx, 0, 1, -cy, 0, 0, 1}, A[9], B[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            A[3 * i + j] = C[3 * i] * M[j] + C[3 * i + 1] * M[3 + j] + C[3 * i + 2] * M[6 + j];
+        }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            B[3 * i + j] = A[3 * i] * Ci[j] + A[3 * i + 1] * Ci[3 + j] + A[3 * i + 2] * Ci[6 + j];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            out[3 * i + j] = B[3 * i] * H[j] + B[3 * i + 1] * H[3 + j] + B[3 * i + 2] * H[6 + j];
+}
+
+/* A proposal's score after a small coordinate search over the eight
+ * parameters of nudge() (keypoints place a logo to a pixel or two, which
+ * at the template's size costs correlation); -2 when the place, back in
+ * the reference's frame, does not hash close to the reference composed
+ * over it. H is updated to the refined map. */
+static double verify_kp(const struct pyramid *py, const struct ref *r, double H[9])
+{
+    const struct tmpl *t = &r->lv[NLEVELS - 1];
+    double u = r->luma.w / 2.0, v = r->luma.h / 2.0, z = H[6] * u + H[7] * v + H[8];
+    double cx = (H[0] * u + H[1] * v + H[2]) / z, cy = (H[3] * u + H[4] * v + H[5]) / z;
+    double size = sqrt(fabs((H[0] * H[4] - H[1] * H[3]) / (H[8] * H[8]))) * r->luma.w;  /* logo width, working px */
+    double px = size / t->w;     /* working pixels per template pixel */
+    double step[8] = {px, px, 0.02, 0.02, 0.02, 0.02, 0.02 / size, 0.02 / size};
+    double best = score_at(py, r, H);
+    for (int round = 0; round < 3; round++) {
+        bool moved = true;
+        for (int pass = 0; pass < 4 && moved; pass++) {
+            moved = false;
+            for (int k = 0; k < 8; k++)
+                for (int sgn = -1; sgn <= 1; sgn += 2) {
+                    double p[8] = {0}, H2[9];
+                    p[k] = sgn * step[k];
+                    nudge(H, p, cx, cy, H2);
+                    double sc = score_at(py, r, H2);
+                    if (sc > best + 1e-4) {
+                        best = sc;
+                        memcpy(H, H2, sizeof(H2));
+                        moved = true;
+                    }
+                }
+        }
+        for (int k = 0; k < 8; k++)
+            step[k] /= 2;
+    }
     /* The hash check at a size PDQ sees well. */
     double kh = 96.0 / (r->luma.w > r->luma.h ? r->luma.w : r->luma.h);
     unsigned w = (unsigned)lround(r->luma.w * kh), h = (unsigned)lround(r->luma.h * kh);

@@ -296,19 +296,34 @@ extern "C" int sg_logo_kp_match(const struct sg_logo_kp *const *refs, size_t nre
                     b.emplace_back((float)(pt.x / s), (float)(pt.y / s));
                 }
             }
-            std::vector<unsigned char> in;
-            cv::Mat H = cv::findHomography(a, b, cv::RANSAC, REPROJ / s, in, 500, 0.995);
-            unsigned n = 0;
-            for (unsigned char f : in)
-                n += f != 0;
-            if (n < min_inliers || !sane(H, kp->w, kp->h, w, h))
-                continue;
-            sg_logo_kp_cand c;
-            c.ref = r;
-            c.inliers = n;
-            for (int i = 0; i < 9; i++)
-                c.H[i] = H.at<double>(i / 3, i % 3);
-            found.push_back(c);
+            // A homography, and an affine map beside it: with the inliers
+            // on part of the logo only, a homography can swing its far
+            // corners away, where an affine map holds. Both are proposed;
+            // the check in logo.c picks.
+            for (int model = 0; model < 2; model++) {
+                std::vector<unsigned char> in;
+                cv::Mat H;
+                if (model == 0) {
+                    H = cv::findHomography(a, b, cv::RANSAC, REPROJ / s, in, 500, 0.995);
+                } else {
+                    cv::Mat A = cv::estimateAffine2D(a, b, in, cv::RANSAC, REPROJ / s, 500, 0.995);
+                    if (!A.empty()) {
+                        H = cv::Mat::eye(3, 3, CV_64F);
+                        A.copyTo(H.rowRange(0, 2));
+                    }
+                }
+                unsigned n = 0;
+                for (unsigned char f : in)
+                    n += f != 0;
+                if (n < min_inliers || !sane(H, kp->w, kp->h, w, h))
+                    continue;
+                sg_logo_kp_cand c;
+                c.ref = r;
+                c.inliers = n;
+                for (int i = 0; i < 9; i++)
+                    c.H[i] = H.at<double>(i / 3, i % 3);
+                found.push_back(c);
+            }
         }
         std::sort(found.begin(), found.end(),
                   [](const sg_logo_kp_cand &x, const sg_logo_kp_cand &y) { return x.inliers > y.inliers; });

@@ -245,6 +245,97 @@ START_TEST(logo_whole_and_inside)
 }
 END_TEST
 
+/* A smooth "photo": two slow waves and a few flat boxes, few corners of
+ * its own, like the out-of-focus parts of a real one. */
+static uint8_t *soft_photo(unsigned w, unsigned h)
+{
+    uint8_t *p = malloc((size_t)w * h * 4);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            uint8_t *q = p + ((size_t)y * w + x) * 4;
+            q[0] = (uint8_t)(120 + 60 * sin(x / 37.0) * cos(y / 53.0));
+            q[1] = (uint8_t)(140 + 50 * sin((x + y) / 71.0));
+            q[2] = (uint8_t)(100 + 40 * cos(x / 29.0 - y / 61.0));
+            q[3] = 255;
+        }
+    for (unsigned k = 0; k < 5; k++) {
+        unsigned bx = 20 + 110 * k, by = 30 + 70 * (k % 3);
+        for (unsigned y = by; y < by + 50; y++)
+            for (unsigned x = bx; x < bx + 70; x++)
+                memset(p + ((size_t)y * w + x) * 4, 40 + 40 * k, 3);
+    }
+    return p;
+}
+
+/* Composes the reference (rw x rh) onto bg, turned deg degrees about
+ * (cx, cy), keystoned (its lower edge wider by key) and scaled by sc. */
+static void paste_turned(uint8_t *bg, unsigned w, unsigned h, const uint8_t *ref, unsigned rw, unsigned rh, double cx,
+                         double cy, double deg, double key, double sc)
+{
+    double a = deg * M_PI / 180, c = cos(a), sn = sin(a);
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < w; x++) {
+            double dx = x - cx, dy = y - cy, rx = c * dx + sn * dy, ry = -sn * dx + c * dy;
+            double ux = rx / (1 + key * ry / (rh * sc)), u = ux / sc + rw / 2.0, v = ry / sc + rh / 2.0;
+            if (u < 0 || v < 0 || u >= rw || v >= rh)
+                continue;
+            const uint8_t *sp = ref + ((size_t)v * rw + (size_t)u) * 4;
+            uint8_t *dp = bg + ((size_t)y * w + x) * 4;
+            for (int k = 0; k < 3; k++)
+                dp[k] = (uint8_t)((sp[k] * sp[3] + dp[k] * (255 - sp[3])) / 255);
+        }
+}
+
+/* Stage 3: the crest turned 7 degrees and keystoned inside a picture is
+ * found by keypoints, and not by stages 1-2 alone; another crest of the
+ * same shield and colours, so placed, is not found. */
+START_TEST(logo_keypoints_turned_keystoned)
+{
+    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
+    struct sg_logo_set *with = sg_logo_set_new(&o);
+    o.keypoints = false;
+    struct sg_logo_set *without = sg_logo_set_new(&o);
+    struct sg_image ref = {.w = 200, .h = 240, .rgba = crest(200, 240)};
+    char err[128];
+    ck_assert_msg(sg_logo_set_add(with, "crest", &ref, err, sizeof(err)), "%s", err);
+    ck_assert_msg(sg_logo_set_add(without, "crest", &ref, err, sizeof(err)), "%s", err);
+    uint8_t *bg = soft_photo(640, 480);
+    paste_turned(bg, 640, 480, ref.rgba, 200, 240, 330, 250, 7, 0.5, 1.1);
+    struct sg_image img = {.w = 640, .h = 480, .rgba = bg};
+    struct sg_logo_hit hit;
+    ck_assert_int_eq(sg_logo_find(without, &img, &hit), 0);
+    ck_assert_int_eq(sg_logo_find(with, &img, &hit), 1);
+    ck_assert_uint_eq(hit.stage, 3);
+    ck_assert_str_eq(hit.name, "crest");
+    ck_assert(hit.score >= 0.7 && hit.score <= 1.0);
+    /* The box is around where the crest was put (about 240 x 280 there). */
+    ck_assert_msg(abs((int)(hit.x + hit.w / 2) - 330) < 25 && abs((int)(hit.y + hit.h / 2) - 250) < 25,
+                  "found at %u,%u %ux%u", hit.x, hit.y, hit.w, hit.h);
+    free(bg);
+    /* Another school's crest: the same shield and colours, a gold disc for
+     * the chevron, no letters. */
+    uint8_t *other = crest(200, 240);
+    for (unsigned y = 0; y < 240; y++)
+        for (unsigned x = 0; x < 200; x++) {
+            uint8_t *q = other + ((size_t)y * 200 + x) * 4;
+            if (!q[3])
+                continue;
+            double du = x - 100.0, dv = y - 100.0;
+            bool disc = du * du + dv * dv < 45 * 45;
+            q[0] = disc ? 212 : 31, q[1] = disc ? 165 : 58, q[2] = disc ? 28 : 147;
+        }
+    bg = soft_photo(640, 480);
+    paste_turned(bg, 640, 480, other, 200, 240, 330, 250, 7, 0.5, 1.1);
+    img.rgba = bg;
+    ck_assert_int_eq(sg_logo_find(with, &img, &hit), 0);
+    free(bg);
+    free(other);
+    free(ref.rgba);
+    sg_logo_set_free(with);
+    sg_logo_set_free(without);
+}
+END_TEST
+
 START_TEST(logo_reference_rejected_when_flat)
 {
     struct sg_logo_opts o = {40, 48, 70, false, true};
@@ -350,6 +441,7 @@ Suite *sg_suite_logo(void)
     tcase_add_test(tc, pdq_unrelated_about_half);
     tcase_add_test(tc, pdq_dihedral);
     tcase_add_test(tc, logo_whole_and_inside);
+    tcase_add_test(tc, logo_keypoints_turned_keystoned);
     tcase_add_test(tc, logo_reference_rejected_when_flat);
     tcase_add_test(tc, logo_rule_end_to_end);
     tcase_add_test(tc, logo_rule_errors);
