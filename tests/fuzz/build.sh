@@ -53,7 +53,7 @@ fi
 if [ ! -f Makefile ] || [ "$src/configure" -nt config.status ] ||
    ! grep -qF -- "${lib_cflags[*]}" config.status; then
     echo "build.sh: configuring $build"
-    "$src/configure" -q CC="$CC" CFLAGS="${lib_cflags[*]}"
+    "$src/configure" -q CC="$CC" CFLAGS="${lib_cflags[*]}" CXX="${CXX:-clang++}" CXXFLAGS="${lib_cflags[*]}"
 fi
 echo "build.sh: making policy/libsgpolicy.a"
 nice -n 10 make -s -j2 policy/libsgpolicy.a

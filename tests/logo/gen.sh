@@ -32,6 +32,15 @@ convert crest.png -resize x220 \
 convert crest.png -colorspace gray -channel RGB -threshold 45% +channel mono.png
 convert mono.png -channel RGB -negate +channel reversed.png
 
+# Printed on curved things: bulged as on a mug or a ball (Barrel), bent
+# along an arc as across a hoodie's chest (Arc).
+convert crest.png -virtual-pixel transparent -write mpr:c +delete \
+  \( mpr:c -distort Barrel "0 0 0.15" -write curved-barrel15.png +delete \) \
+  \( mpr:c -distort Barrel "0 0 0.3" -write curved-barrel30.png +delete \) \
+  \( mpr:c -distort Arc 30 +repage -write curved-arc30.png +delete \) \
+  \( lockup.png -virtual-pixel transparent -distort Arc 40 +repage -depth 8 -write curved-lockup-arc40.png +delete \) \
+  mpr:c null:
+
 # Other schools: the same shield, near colours and the same fonts.
 i=0
 for field in '#1f3a93' '#2a4aa0' '#7a1f2b' '#1d5e3a'; do

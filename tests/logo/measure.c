@@ -359,13 +359,14 @@ static struct klass classes[] = {
     {"whole, perspective (keystone 10-35%)", 0.99, true, true, 0, 0, 0},
     {"in photos, turned 2-10 degrees", 0.90, true, true, 0, 0, 0},
     {"in photos, perspective (keystone 10-35%)", 0.90, true, true, 0, 0, 0},
+    {"in photos, curved (barrel, arc: mug, hoodie)", 0.90, true, false, 0, 0, 0},
     {"neg: photos", 0, false, true, 0, 0, 0},
     {"neg: screenshots", 0, false, true, 0, 0, 0},
     {"neg: other crests (same shield, colours, fonts)", 0, false, true, 0, 0, 0},
     {"neg: letterheads without the logo", 0, false, true, 0, 0, 0},
     {"near-copies: our crest with one letter changed", 0, false, false, 0, 0, 0},
 };
-enum { C_RESIZE, C_JPEG, C_TURN, C_CROP, C_EMB_PHOTO, C_EMB_DOC, C_ROT, C_PERSP, C_ROT_EMB, C_PERSP_EMB, N_PHOTO, N_SHOT, N_CREST, N_LETTER,
+enum { C_RESIZE, C_JPEG, C_TURN, C_CROP, C_EMB_PHOTO, C_EMB_DOC, C_ROT, C_PERSP, C_ROT_EMB, C_PERSP_EMB, C_CURVED, N_PHOTO, N_SHOT, N_CREST, N_LETTER,
        N_NEAR, NCLASS };
 
 static const struct sg_logo_set *set;
@@ -657,6 +658,25 @@ int main(int argc, char **argv)
             n = p;
         }
         run(k % 4 < 2 ? C_PERSP : C_PERSP_EMB, &n, "perspective");
+    }
+
+    /* Printed on curved things (gen.sh's Barrel and Arc distortions). */
+    static const char *const curved[] = {"curved-barrel15", "curved-barrel30", "curved-arc30", "curved-lockup-arc40"};
+    for (unsigned i = 0; i < 4; i++) {
+        struct sg_image c;
+        snprintf(path, sizeof(path), "%s/%s.pam", dir, curved[i]);
+        if (!read_pam(path, &c)) {
+            fprintf(stderr, "measure: %s: missing\n", path);
+            return 1;
+        }
+        for (unsigned k = 0; k < 5; k++) {
+            struct sg_image n = scaled_to(&c, i == 3 ? urand(200, 500) : urand(120, 400));
+            struct sg_image p = photo(800, 600);
+            paste(&p, &n, urand(0, p.w - n.w), urand(0, p.h - n.h));
+            img_drop(&n);
+            run(C_CURVED, &p, curved[i]);
+        }
+        img_drop(&c);
     }
 
     /* Negatives. */
