@@ -25,6 +25,8 @@ esac
 CC=${CC:-clang}
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found: run contrib/install-deps.sh" >&2; exit 2; }
 
+# The C++ unit (policy/logo_kp.cpp) is built with clang++ and the same
+# flags; the harnesses then link UBSan's C++ part (-fsanitize-link-c++-runtime).
 # The engine gets coverage counters but no libFuzzer main; the harnesses
 # are linked with -fsanitize=fuzzer, which brings main. UBSan must stop
 # at the first report, or the fuzzer would count a bug as a pass.
@@ -72,7 +74,7 @@ echo "build.sh: compiling the harnesses"
 nice -n 10 "$CC" "${cflags[@]}" -c "$here/fuzz_common.c" -o fuzz_common.o
 for h in message policy directory; do
     nice -n 10 "$CC" "${cflags[@]}" -c "$here/fuzz_$h.c" -o "fuzz_$h.o"
-    nice -n 10 "$CC" -g -fsanitize=fuzzer "${san[@]}" -pthread -o "fuzz_$h" "fuzz_$h.o" fuzz_common.o \
+    nice -n 10 "$CC" -g -fsanitize=fuzzer "${san[@]}" -fsanitize-link-c++-runtime -pthread -o "fuzz_$h" "fuzz_$h.o" fuzz_common.o \
         ../../policy/libsgpolicy.a "${deps_libs[@]}"
 done
 echo "build.sh: built $build/tests/fuzz/fuzz_message, fuzz_policy, fuzz_directory"
