@@ -58,11 +58,13 @@ static const struct sg_cfg_key logo_keys[] = {
     {.key = "turned", .type = SG_CFG_BOOL, .offset = offsetof(struct logo, turned), .def = "false",
      .doc = "Also look inside pictures for the logo turned a quarter, half or three quarters, or mirrored "
             "(whole-picture matches cover these always). Costs about eight times the search."},
-    {.key = "keypoints", .type = SG_CFG_BOOL, .offset = offsetof(struct logo, keypoints), .def = "true",
+    {.key = "keypoints", .type = SG_CFG_BOOL, .offset = offsetof(struct logo, keypoints), .def = "false",
      .doc = "Where the cheaper searches found nothing in a picture of at least 96 pixels (its searched "
             "copy's longer side), also match keypoints (ORB) with a homography: finds the logo turned a "
-            "few degrees, skewed, or printed at a slant or on a curved object inside a larger picture. "
-            "Each place found is checked against the reference as inside-picture matches are."},
+            "few degrees, skewed, or printed at a slant inside a larger picture (in the test corpus all 80 such cases, 43 without "
+            "it). Each place found is checked against the reference as "
+            "inside-picture matches are. Off by default: it adds about 5 ms of CPU to each large photo "
+            "without the logo, which takes a 12-megapixel photo past the 50 ms a picture budget."},
     {.key = NULL},
 };
 

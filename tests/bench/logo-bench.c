@@ -164,9 +164,10 @@ int main(int argc, char **argv)
         messages = 1;
     static const char *const names[] = {"crest", "lockup", "mono", "reversed"};
     struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
-    /* SG_LOGO_KP=0: without stage 3 (keypoints), to see its share. */
+    /* As the rule's default (keypoints: false); SG_LOGO_KP=1 adds stage 3. */
     const char *kpenv = getenv("SG_LOGO_KP");
-    o.keypoints = !kpenv || *kpenv != '0';
+    o.keypoints = kpenv && *kpenv == '1';
+    printf("stage 3 (keypoints): %s\n", o.keypoints ? "on" : "off");
     struct sg_logo_set *set = sg_logo_set_new(&o);
     struct sg_image refs[4];
     double t0 = ms(CLOCK_MONOTONIC);

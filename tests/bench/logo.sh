@@ -3,6 +3,7 @@
 # shrink-on-load + search, p50/p95) and per message of five.
 #
 #   BUILD=/tmp/b-logo bash tests/bench/logo.sh [MESSAGES]
+#   (SG_LOGO_KP=1: with stage 3, the keypoints option, which is off by default)
 #
 # BUILD is a configured build tree holding policy/libsgpolicy.a. The
 # detector (pdq.c, logo.c) and the decoders (policy/image/decode*.c) are
