@@ -114,6 +114,8 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     const char *qid = sg_smfi->getsymval(ctx, "i");
     if (qid && *qid)
         mc->env.queue_id = sg_xstrdup(qid);
+    /* connect's macros stay visible for the whole connection */
+    mc->mta = sg_mta_kind(sg_smfi->getsymval(ctx, "v"), sg_smfi->getsymval(ctx, "{daemon_name}"));
     const struct sg_limits_cfg *lim = &mc->policy->limits;
     sg_spool_init(&mc->spool, lim->spool_memory, lim->msg.max_message_size + 1);
     if (!sg_engine_outbound(mc->policy, &mc->env)) {

@@ -59,6 +59,7 @@ struct sg_msgctx {
     int own_headers;             /* verdict headers already present (forged) */
     int own_removed;             /* X-Safeguard-Removed already present */
     char *failure;               /* internal error seen before eom */
+    const char *mta;             /* "postfix", "sendmail" or NULL (sg_mta_kind), for the store */
 };
 
 struct sg_connctx {
@@ -94,6 +95,10 @@ void sg_reload_stop(void);
 const char *sg_preflight_socket_path(const char *spec);   /* NULL for inet */
 bool sg_preflight_socket_free(const char *spec);
 bool sg_preflight_access(const struct sg_policy *p, const char *tmpdir, const char *pidfile);
+
+/* mta.c: "postfix", "sendmail" or NULL (unknown) from the {v} and
+ * {daemon_name} macros (either may be NULL). */
+const char *sg_mta_kind(const char *v, const char *daemon_name);
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;
