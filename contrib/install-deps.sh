@@ -11,6 +11,7 @@ pkgs=(
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   postfix swaks miltertest jq procps time
+  m4
   clang libclang-rt-14-dev
 )
 [ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang libnet-dns-perl bc)
@@ -29,4 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# tests/e2e/t-sendmail.sh runs Sendmail unpacked from its packages, which
+# conflict with postfix and are never installed: download them to a cache.
+bash -c '. "$1/../tests/e2e/lib-sendmail.sh" && sgm_fetch_debs' install-deps "$(cd "$(dirname "$0")" && pwd)" \
+  || echo "install-deps: could not download the Sendmail packages (t-sendmail tries again)" >&2
 echo "install-deps: all packages present"
