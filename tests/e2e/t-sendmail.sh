@@ -82,7 +82,7 @@ send annotate "$EXT" "Meeting notes" "$BODY_ANNOT" || sg_fail "annotate: swaks f
 a_qid=$(sgm_swaks_qid annotate)
 send accept "$EXT" "Lunch on Friday?" "$BODY_ACCEPT" || sg_fail "accept: swaks failed: $(sg_swaks_out accept)"
 ok_qid=$(sgm_swaks_qid accept)
-[ -n "$a_qid" ] && [ -n "$ok_qid" ] || sg_fail "annotate/accept: no queue id"
+{ [ -n "$a_qid" ] && [ -n "$ok_qid" ]; } || sg_fail "annotate/accept: no queue id"
 
 f_acc=$(sg_wait_sink_find 60 "sg-e2e-sm-accept-$TOK") || sg_fail "accept: message not at the sink within 60s"
 f_ann=$(sg_wait_sink_find 60 "sg-e2e-sm-annotate-$TOK") || sg_fail "annotate: message not at the sink within 60s"
