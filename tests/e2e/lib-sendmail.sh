@@ -263,10 +263,13 @@ sgm_stop() {
 # sgm_mailq [ARGS...]: mailq of the private instance (-qQ: the quarantine).
 sgm_mailq() { "$SG_SM_MAILQ" "$@"; }
 
-# sgm_in_quarantine QID: QID is in Sendmail's quarantine (mailq -qQ).
-# mailq marks a locked entry with "*" or "X" after the id.
+# sgm_in_quarantine QID: QID is in Sendmail's quarantine. Asked as
+# safeguard-quarantine can, with nothing but sendmail(1): -Am the MTA's
+# queue (as in sgm_release), -bp lists, -qQ the quarantine, -qI only that
+# id ("Total requests: 0" when it is not there). A locked entry has "*"
+# or "X" after its id.
 sgm_in_quarantine() {
-    sgm_mailq -qQ 2>/dev/null | grep -qE "^$1[*X-]?( |\$)"
+    "$SG_SM_SENDMAIL" -Am -bp -qQ -qI"$1" 2>/dev/null | grep -qE "^$1[*X-]?( |\$)"
 }
 
 # sgm_in_queue QID: QID waits in the normal queue.
@@ -292,12 +295,15 @@ sgm_quarantine_count() {
 # quarantine, -qI the queue id, -Q without a reason lifts it; never leave
 # out -qI, which would release them all), then deliver it at once (a
 # normal queue run for that id). Sendmail locks the queue file, so the
-# daemon's own queue runner cannot deliver it a second time.
+# daemon's own queue runner cannot deliver it a second time, and a second
+# release finds nothing to do. -Am: the MTA's sendmail.cf and queue, not
+# submit.cf's client queue (the wrappers' -C makes it moot here, not on a
+# real Sendmail host).
 sgm_release() {
     local qid=$1
     [ -n "$qid" ] || return 2
-    "$SG_SM_SENDMAIL" -qQ -Q -qI"$qid" || return 1
-    "$SG_SM_SENDMAIL" -qI"$qid"
+    "$SG_SM_SENDMAIL" -Am -qQ -Q -qI"$qid" || return 1
+    "$SG_SM_SENDMAIL" -Am -qI"$qid"
 }
 
 # sgm_discard QID: what safeguard-quarantine discard does: Sendmail has no

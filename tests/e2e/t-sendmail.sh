@@ -142,6 +142,11 @@ sleep 4
 sg_assert_eq "release: delivered exactly once" 1 "$(sg_sink_find "sg-e2e-sm-quarantine-$TOK" | grep -c .)"
 sg_assert "release: the queue is empty again" eval "! sgm_in_queue $q_qid"
 sg_assert "release: $d_qid stays held" sgm_in_quarantine "$d_qid"
+# asked again (a second DSL, a retried command): nothing left to release
+sgm_release "$q_qid" || sg_fail "sgm_release $q_qid again failed"
+sleep 2
+sg_assert_eq "release again: still delivered exactly once" 1 "$(sg_sink_find "sg-e2e-sm-quarantine-$TOK" | grep -c .)"
+sg_assert "release again: $d_qid was not released with it" sgm_in_quarantine "$d_qid"
 
 # ---- discard: the queue files go, nothing is delivered -------------------------
 sgm_discard "$d_qid"
