@@ -306,10 +306,11 @@ sgm_release() {
     "$SG_SM_SENDMAIL" -Am -qI"$qid"
 }
 
-# sgm_discard QID: what safeguard-quarantine discard does: Sendmail has no
-# delete command, so the message's queue files go (q-, h-, d- and x-
-# files of that id; the queue is flat here, no qf/ df/ subfolders).
-sgm_discard() {
+# sgm_remove QID: the admin's clean-up of one queued message. Sendmail
+# has no command to delete one, so its queue files go (qf, hf, df and xf
+# of that id; the queue is flat here, no qf/ df/ subfolders). Safe for a
+# quarantined message: no queue run touches it.
+sgm_remove() {
     local qid=$1
     [ -n "$qid" ] || return 2
     rm -f "$SG_SM_QUEUE/hf$qid" "$SG_SM_QUEUE/qf$qid" "$SG_SM_QUEUE/df$qid" "$SG_SM_QUEUE/xf$qid"

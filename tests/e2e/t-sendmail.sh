@@ -10,7 +10,8 @@
 #   quarantine  "child protection plan" -> 250, then in Sendmail's quarantine
 #                                          (mailq -qQ) with the milter's reason;
 #                                          released (sgm_release) it reaches the
-#                                          sink exactly once
+#                                          sink exactly once; another held one,
+#                                          removed from the queue, never arrives
 #   reject      "fuck"                  -> 550 5.7.1 multi-line at the client
 # The milter must see Sendmail's queue id ({i}) and know it is Sendmail
 # ({v}, which contrib/sendmail.mc adds to the connect macros).
@@ -148,12 +149,12 @@ sleep 2
 sg_assert_eq "release again: still delivered exactly once" 1 "$(sg_sink_find "sg-e2e-sm-quarantine-$TOK" | grep -c .)"
 sg_assert "release again: $d_qid was not released with it" sgm_in_quarantine "$d_qid"
 
-# ---- discard: the queue files go, nothing is delivered -------------------------
-sgm_discard "$d_qid"
-sg_assert "discard: $d_qid left the quarantine" eval "! sgm_in_quarantine $d_qid"
-sg_assert_eq "discard: the quarantine is empty" 0 "$(sgm_quarantine_count)"
+# ---- removed by the admin: the queue files go, nothing is delivered -----------
+sgm_remove "$d_qid"
+sg_assert "removed: $d_qid left the quarantine" eval "! sgm_in_quarantine $d_qid"
+sg_assert_eq "removed: the quarantine is empty" 0 "$(sgm_quarantine_count)"
 sleep 2
-sg_assert_eq "discard: never delivered" "" "$(sg_sink_find "sg-e2e-sm-discard-$TOK")"
+sg_assert_eq "removed: never delivered" "" "$(sg_sink_find "sg-e2e-sm-discard-$TOK")"
 sg_assert_eq "sink: accept + annotate + the released one" 3 "$(sg_sink_count)"
 
 # ---- milter log: one verdict per message, no content -------------------------------
