@@ -46,6 +46,7 @@ SG_SM_PORT=""
 SG_SM_PID=""
 SG_SM_LOG=""            # the daemon's stdout/stderr
 SG_SM_TRAFFIC=""        # -X: every SMTP line in and out
+SG_SM_DEBUG=""          # -D with -d64.20: Sendmail's milter conversation (macros sent)
 SG_SM_SENDMAIL=""       # wrapper: the private sendmail with -C, as sendmail(1)
 SG_SM_MAILQ=""          # wrapper: the private mailq with -C
 SG_SM_MILTER=""         # the milter socket as Sendmail spells it (S=)
@@ -181,6 +182,7 @@ sgm_init() {
     SG_SM_QUEUE=$SG_SM_DIR/mqueue
     SG_SM_LOG=$SG_T/log/sendmail.out
     SG_SM_TRAFFIC=$SG_T/log/sendmail-traffic.log
+    SG_SM_DEBUG=$SG_T/log/sendmail-milter.log
     mkdir -p "$SG_SM_ROOT" "$SG_SM_DIR" "$SG_SM_QUEUE"
     # Sendmail refuses a queue others can write to
     chmod 0700 "$SG_SM_QUEUE"
@@ -226,12 +228,15 @@ sgm_alive() {
 }
 
 # sgm_start: the daemon in the foreground (-bD) in this shell's background,
-# running the queue every second (-q1s), every SMTP line logged (-X).
+# running the queue every second (-q1s), every SMTP line logged (-X), and
+# its milter debugging (-d64.20: negotiation, each macro sent) written to
+# $SG_SM_DEBUG (-D; on stdout it would go into the SMTP sessions).
 sgm_start() {
     [ "$SG_SM_INIT_DONE" = 1 ] || sgm_init
     sg_log "starting sendmail on 127.0.0.1:$SG_SM_PORT"
     # unshare and sh -c exec into sendmail: $! is the daemon itself
-    "$SG_SM_SENDMAIL" -bD -q1s -X "$SG_SM_TRAFFIC" </dev/null >>"$SG_SM_LOG" 2>&1 &
+    "$SG_SM_SENDMAIL" -bD -q1s -X "$SG_SM_TRAFFIC" -D "$SG_SM_DEBUG" -d64.20 \
+        </dev/null >>"$SG_SM_LOG" 2>&1 &
     SG_SM_PID=$!
     local deadline=$((SECONDS + 30))
     until sg_port_in_use "$SG_SM_PORT"; do
@@ -255,6 +260,15 @@ sgm_stop() {
     wait "$pid" 2>/dev/null || true
     for k in $kids; do kill -9 "$k" 2>/dev/null || true; done
     SG_SM_PID=""
+}
+
+# sgm_macro_sent STAGE NAME [VALUE-EREGEX]: Sendmail sent macro NAME to the
+# milter at STAGE (C connect, M MAIL FROM, R RCPT, E end of message), with
+# a value matching VALUE-EREGEX when given.
+sgm_macro_sent() {
+    local esc
+    esc=$(printf '%s' "$2" | sed 's/[{}]/\\&/g')
+    grep -aqE "^milter_send_macros\(safeguard, $1\): $esc=${3:-.*}\$" "$SG_SM_DEBUG"
 }
 
 # ---------------------------------------------------------------------------

@@ -116,6 +116,10 @@ q_event=$(grep -aE "(^|[^A-Za-z0-9])$q_qid: event=[^ ]+ action=quarantine " "$SG
     | sed -n 's/.*event=\([^ ]*\) action=.*/\1/p' | head -n 1)
 [ -n "$q_event" ] || sg_fail "milter log: no quarantine verdict under Sendmail's queue id $q_qid"
 sg_ok "milter log: the verdict is filed under Sendmail's queue id ({i}) $q_qid, event $q_event"
+# what Sendmail itself says it sent the milter (-d64.20)
+sg_assert "Sendmail sent its version (v) at connect" sgm_macro_sent C v '8\.[0-9.]+'
+sg_assert "Sendmail sent {daemon_name} at connect" sgm_macro_sent C '{daemon_name}' 'MTA'
+sg_assert "Sendmail sent the queue id (i=$q_qid) at MAIL FROM" sgm_macro_sent M i "$q_qid"
 reason=$(sgm_quarantine_reason "$q_qid")
 sg_assert_eq "quarantine: Sendmail keeps the milter's reason" \
     "safeguard $q_event: rules=safeguarding-leaving-trust" "$reason"
