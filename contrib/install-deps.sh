@@ -10,6 +10,7 @@ pkgs=(
   libmilter-dev libyaml-dev libpcre2-dev check libgmime-3.0-dev libxml2-dev
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
+  libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   postfix swaks miltertest jq procps time
   m4
   clang libclang-rt-14-dev

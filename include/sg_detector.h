@@ -18,6 +18,7 @@
 
 struct sg_matcher;
 struct sg_rx;
+struct sg_image;
 
 /* Where a stretch of the scanned text came from. */
 enum sg_seg_source {
@@ -58,8 +59,11 @@ struct sg_scan {
     size_t nsegs;
     const struct sg_match *matches;      /* every phrase occurrence, by start */
     size_t nmatches;
+    bool matches_capped;                 /* more occurred than the list holds */
     bool to_safeguarding_team;           /* every recipient is in the sender's school's team */
     const bool *rcpt_own_child_only;     /* per recipient: a listed contact of every pupil named */
+    const struct sg_image *images;       /* decoded pictures (sg_image.h), when a rule in scope needs them */
+    size_t nimages;
 };
 
 /* The segment holding text offset off (the last one when off is past the end). */
@@ -70,6 +74,25 @@ bool sg_scan_quoted(const struct sg_scan *scan, size_t off);
  * budget.xlsx, sheet 2", "in forwarded message 1", "in quoted text". */
 void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out);
 
+/* A detector's own pcre2 pattern, anchored: the one Hyperscan pass says
+ * where the pattern may match, and pcre2 looks only there instead of
+ * over the whole text. From a detector's compile: registers an anchor
+ * pattern with the matcher and returns its anchor (0 = none: Hyperscan
+ * cannot read it, the whole text is read). The anchor is the pcre2
+ * pattern itself or a looser one every match contains; a match starts at
+ * most 512 bytes before an anchor hit's end and ends at most 64 bytes
+ * after it, or within the same run of non-space bytes. */
+unsigned sg_anchor_register(struct sg_matcher *m, const char *pattern);
+/* sg_rx_each over scan->text near the anchor's hits: nothing when there
+ * are none, the whole text when there is no anchor or the match list was
+ * capped. */
+int sg_scan_rx(const struct sg_scan *scan, const struct sg_rx *rx, unsigned anchor,
+               int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
+/* The same for n patterns: registered into anchors[], and run in turn
+ * until a callback returns non-zero. */
+void sg_anchor_register_all(struct sg_matcher *m, const char *const *patterns, size_t n, unsigned *anchors);
+int sg_scan_rx_each_of(const struct sg_scan *scan, struct sg_rx *const *rx, const unsigned *anchors, size_t n,
+                       int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
 
 /* A detector fills evidence and may switch recipients off (rcpt_on starts
  * as the rule's scope). */
@@ -84,6 +107,7 @@ struct sg_detector {
     const char *doc;
     bool needs_text;
     bool needs_attachments;      /* reads attachment bytes, not just names and types */
+    bool needs_images;           /* reads scan->images: the engine decodes the message's pictures */
     /* Its options as a key table ({NULL} ended), when it takes a mapping:
      * the walker checks them, the reference documents them. NULL = none. */
     const struct sg_cfg_key *options;

@@ -41,6 +41,8 @@ struct sg_attachment {
     bool size_estimated;        /* only the head was decoded (no rule needed more) */
     unsigned char *data;        /* decoded bytes, at most limits->max_attachment_keep */
     size_t data_len;
+    unsigned forwarded;         /* 1-based number of the attached message it came in; 0 = none */
+    bool in_html;               /* a data: URI picture inside an HTML part, not a MIME part */
 };
 
 /* Why a parse stopped short: the engine turns these into the on_limit action. */
@@ -58,8 +60,9 @@ enum sg_limit_flag {
     SG_LIMIT_ENCRYPTED = 1u << 10,  /* a password-protected attachment: limits.on_encrypted */
     SG_LIMIT_EXTRACT = 1u << 11,    /* an attachment's extraction budget ran out */
     SG_LIMIT_UNREADABLE = 1u << 12, /* an attachment could not be read as its type */
+    SG_LIMIT_IMAGE = 1u << 13,      /* an image went unread for an image limit (pixels, count, time) */
 };
-#define SG_LIMIT_ALL ((1u << 13) - 1)
+#define SG_LIMIT_ALL ((1u << 14) - 1)
 
 /* "depth,parts" for the set bits of an sg_limit_flag mask ("-" when none). */
 void sg_limit_names(unsigned bits, char *out, size_t outlen);
@@ -71,6 +74,7 @@ struct sg_message_limits {
     size_t max_text_bytes;          /* decoded text kept for scanning */
     size_t max_attachment_keep;     /* decoded bytes kept per attachment */
     bool decode_attachments;        /* some rule reads attachment bytes */
+    bool html_images;               /* list data: URI pictures in HTML parts as attachments (image rules) */
 };
 
 struct sg_message {
@@ -119,5 +123,8 @@ char *sg_html_strip(const char *html, size_t len, size_t *out_len);
 /* Names the real type of a blob from its first bytes (and its name for
  * OOXML containers). Returns a static string. */
 const char *sg_sniff_type(const unsigned char *data, size_t len, const char *filename);
+/* UTF-16 text, with or without a byte order mark ("Unicode text" from
+ * Excel and Notepad): 1 little-endian, 2 big-endian, 0 not UTF-16. */
+int sg_sniff_utf16(const unsigned char *data, size_t len);
 
 #endif

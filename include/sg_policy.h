@@ -71,6 +71,7 @@ struct sg_rule {
     enum sg_action action;
     char *cite;                  /* policy clause, shown to staff */
     char *explain;               /* plain words, shown to staff */
+    char *advice;                /* what to do instead; NULL = the category's */
     unsigned to_mask;            /* SG_RCLASS_BIT()s; 0 = every recipient */
     bool family_exempt;          /* a pupil who is the sender's relative is exempt */
     char **except_senders;       /* authorised voices: addresses or "@domain", lower case */
@@ -93,12 +94,32 @@ struct sg_school {
     char **safeguarding_team;    /* DSL and deputies, when the school has one team */
 };
 
+/* DSL notices of held mail (policy/notice_cfg.c). */
+enum sg_digest { SG_DIGEST_INHERIT = 0, SG_DIGEST_NONE, SG_DIGEST_HOURLY, SG_DIGEST_DAILY };
+struct sg_template;
+struct sg_unit_notices {
+    char **dsl;                  /* NULL = the trust's notices: dsl */
+    enum sg_digest digest;
+};
+struct sg_notices_cfg {
+    bool configured;             /* no notices: section = no notices sent */
+    char **dsl;                  /* NULL = the sender's school's safeguarding_team */
+    enum sg_digest digest;
+    char *sender;                /* envelope and From: of notices */
+    char **sendmail;             /* the command and its first arguments */
+    char *key_file;              /* notice.key: HMAC key marking our own notices */
+    char *spool;                 /* digest entries waiting */
+    bool staff;                  /* the authenticated sender of held mail is told */
+    struct sg_template *dsl_subject, *dsl_body, *staff_subject, *staff_body;
+};
+
 /* One school of a trust, named by the directory's School column. */
 struct sg_school_unit {
     char *id;
     char *name;
     struct sg_hours hours;       /* unset = the trust-wide window */
     char **safeguarding_team;    /* this school's DSL and deputies */
+    struct sg_unit_notices notices;
 };
 
 /* Which mail is staff mail leaving the school. */
@@ -118,6 +139,7 @@ struct sg_actions_cfg {
     enum sg_action on_internal_error;
     char *dsl_contact;           /* who staff should ask, in bounces */
     enum sg_rcpt_mode recipient_mode;
+    char *advice[SG_CAT_COUNT];  /* per category: what to do instead */
 };
 
 struct sg_limits_cfg {
@@ -129,6 +151,18 @@ struct sg_limits_cfg {
     bool extract;                /* content rules read attachments' text */
     size_t extract_text, extract_input, extract_entries, extract_depth, extract_ratio, extract_seconds;
     enum sg_action on_encrypted; /* an attachment nobody can read without its password */
+    /* Pictures for image rules (policy/image/): per image, per message. */
+    size_t image_pixels, images, image_total_pixels, image_seconds;
+};
+
+/* quarantine: where held mail is kept and how it is released (sg_store.h). */
+struct sg_quarantine_cfg {
+    char *store;                 /* the store's folder */
+    size_t retention_days;
+    char *sendmail;              /* sendmail(1): re-injection, Sendmail's queue */
+    char *postsuper;             /* Postfix: release (-H) or delete (-d) from the hold queue */
+    char *postqueue;             /* Postfix: is the queue id still held (-j) */
+    char *postfix_config;        /* MAIL_CONFIG for those; "" = the default instance */
 };
 
 struct sg_policy {
@@ -142,6 +176,7 @@ struct sg_policy {
     size_t nrules;
     struct sg_matcher *matcher;  /* every rule's phrases, one database */
     bool needs_text;             /* some rule looks at content */
+    bool needs_images;           /* some rule looks at pictures: the engine collects them (sg_image.h) */
     struct sg_school_unit *units;
     size_t nunits;
     struct sg_outbound outbound;
@@ -151,6 +186,8 @@ struct sg_policy {
     char *warnings;              /* file:line lines that did not stop the load */
     char **list_files;           /* phrase lists the rules read (files:) */
     struct sg_namefind *names;   /* pupils' names, for contacts_exempt rules; NULL when none */
+    struct sg_quarantine_cfg quarantine;
+    struct sg_notices_cfg notices;
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds

@@ -35,6 +35,12 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase);
  * pass of its own; UINT_MAX when Hyperscan cannot express it (the caller
  * keeps its pcre2 version). Its text is "re:<pattern>" for evidence. */
 unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern);
+/* Adds a detector's own pcre2 pattern (or a looser one that finds every
+ * match of it) as an anchor: scanned on the normalised text as it is,
+ * without lookalike folding, in the same pass; its hits are placed at
+ * their ends. UINT_MAX when Hyperscan cannot read it even as a
+ * prefilter. sg_scan_rx() then runs the pcre2 pattern only near them. */
+unsigned sg_matcher_add_anchor(struct sg_matcher *m, const char *pattern);
 /* True when id's regex went in as a Hyperscan prefilter (look-around it
  * cannot express): its hits are candidates, to be confirmed with pcre2
  * around the reported end. */
@@ -63,6 +69,12 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
  * returns that value, 0 when the text is done, -1 on a matcher error. */
 int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
                int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
+/* The same, over stretches of text around anchors (offsets, ascending):
+ * from `before` bytes before each to `after` bytes past it, overlapping
+ * stretches joined, each run to the next space so no word is cut. Text
+ * before a stretch still serves look-behinds. */
+int sg_rx_each_near(const struct sg_rx *rx, const char *text, size_t len, const size_t *anchors, size_t n,
+                    size_t before, size_t after, int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx);
 void sg_rx_free(struct sg_rx *rx);
 /* Whether a match, depth or JIT stack budget ran out in this thread since
  * the last call (and clears it): the engine makes that a limit hit. */

@@ -54,5 +54,9 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file,
  * max_len bytes, no '%' doubling (the milter does that). */
 size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
                           char **lines, size_t max_lines, size_t max_len);
+/* The same, naming contact (e.g. the sender's school's DSL) instead of
+ * actions: dsl_contact. */
+size_t sg_verdict_explain_to(const struct sg_verdict *v, const struct sg_policy *p, const char *contact,
+                             char **lines, size_t max_lines, size_t max_len);
 
 #endif

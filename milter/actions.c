@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_notice.h"
 
 #define REPLY_LINES 32
 #define REPLY_LINE_MAX 200       /* well inside libmilter's 980, readable in a bounce */
@@ -50,6 +51,10 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
     for (int i = mc->own_removed; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
             return false;
+    /* A notice mark that did not verify: screened, and the mark goes. */
+    for (int i = mc->own_notice; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, SG_NOTICE_HEADER, i, NULL) != MI_SUCCESS)
+            return false;
     return true;
 }
 
@@ -80,7 +85,9 @@ static sfsistat tempfail(SMFICTX *ctx, const struct sg_verdict *v)
 static sfsistat reject(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     char *raw[REPLY_LINES], *lines[REPLY_LINES];
-    size_t n = sg_verdict_explain(v, mc->policy, raw, REPLY_LINES, REPLY_LINE_MAX);
+    char *contact = sg_notice_contact(mc->policy, &mc->env);
+    size_t n = sg_verdict_explain_to(v, mc->policy, contact, raw, REPLY_LINES, REPLY_LINE_MAX);
+    free(contact);
     for (size_t i = 0; i < n; i++) {
         lines[i] = sg_reply_escape(raw[i]);
         free(raw[i]);
@@ -140,6 +147,9 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
         ok = tag_subject(ctx, mc);
+    /* The copy first: a hold the store does not have is tempfailed. */
+    if (ok && v->action == SG_ACTION_QUARANTINE && !sg_milter_store_put(mc, v, SG_STORE_HELD, "quarantine", NULL))
+        return tempfail(ctx, v);
     if (ok && v->action == SG_ACTION_QUARANTINE) {
         struct sg_buf reason = {0};
         sg_buf_printf(&reason, "safeguard %s: rules=", v->event_id);
@@ -152,6 +162,8 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         }
         ok = sg_smfi->quarantine(ctx, reason.data) == MI_SUCCESS;
         sg_buf_free(&reason);
+        if (!ok)
+            sg_milter_store_unhold(mc, v);
     }
     if (!ok) {
         syslog(LOG_ERR, "%s: event=%s the MTA refused a change to the message; tempfailing",

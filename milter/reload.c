@@ -150,6 +150,7 @@ static void *reload_main(void *arg)
         } else if (poll && files_changed()) {
             sg_reload_now("policy or directory file changed");
         }
+        sg_notify_tick();
     }
     return NULL;
 }

@@ -63,7 +63,11 @@ struct identifiers {
     bool on[ID_NKINDS];
     char **words;                /* near: normalised, or the defaults */
     struct sg_rx *rx[ID_NKINDS]; /* ULN and NHS share rx[ID_NHS] */
+    unsigned anchor[ID_NKINDS];
 };
+
+static const char *const patterns[ID_NKINDS] = {[ID_UPN] = upn_pattern, [ID_NHS] = ten_pattern,
+                                                [ID_NINO] = nino_pattern, [ID_DOB] = dob_pattern};
 
 static const struct sg_cfg_key identifiers_keys[] = {
     {.key = "kinds", .type = SG_CFG_STRLIST, .offset = offsetof(struct identifiers, kinds),
@@ -128,8 +132,6 @@ static void *identifiers_parse(struct sg_cfg *cfg, yaml_node_t *node)
             sg_cfg_error(cfg, node, "identifiers: near: an empty word");
         sg_buf_free(&b);
     }
-    const char *patterns[ID_NKINDS] = {[ID_UPN] = upn_pattern, [ID_NHS] = ten_pattern,
-                                       [ID_NINO] = nino_pattern, [ID_DOB] = dob_pattern};
     for (size_t k = 0; k < ID_NKINDS; k++) {
         bool want = k == ID_NHS ? id->on[ID_NHS] || id->on[ID_ULN] : id->on[k];
         if (!patterns[k] || !want)
@@ -350,6 +352,16 @@ static int on_dob(const char *s, size_t len, void *ctx_)
     return 0;
 }
 
+static bool identifiers_compile(void *state, struct sg_matcher *m, struct sg_cfg *cfg)
+{
+    (void)cfg;
+    struct identifiers *id = state;
+    for (size_t k = 0; k < ID_NKINDS; k++)
+        if (id->rx[k])
+            id->anchor[k] = sg_anchor_register(m, patterns[k]);
+    return true;
+}
+
 static int identifiers_scan(const void *state, const struct sg_scan *scan, struct sg_finding *out)
 {
     const struct identifiers *id = state;
@@ -360,7 +372,7 @@ static int identifiers_scan(const void *state, const struct sg_scan *scan, struc
     int rc = 0;
     for (size_t k = 0; k < ID_NKINDS && rc >= 0; k++)
         if (id->rx[k] && fn[k])
-            rc = sg_rx_each(id->rx[k], scan->text, scan->text_len, fn[k], &ctx);
+            rc = sg_scan_rx(scan, id->rx[k], id->anchor[k], fn[k], &ctx);
     sg_strv_free(ctx.seen);
     if (rc < 0)
         return -1;
@@ -387,6 +399,7 @@ const struct sg_detector sg_detect_identifiers = {
            "check digits verified, so invoice and order numbers do not count.",
     .needs_text = true,
     .parse = identifiers_parse,
+    .compile = identifiers_compile,
     .scan = identifiers_scan,
     .free = identifiers_free,
 };

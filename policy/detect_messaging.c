@@ -30,6 +30,7 @@ static const char *const patterns[] = {
 
 struct messaging {
     struct sg_rx *rx[8];
+    unsigned anchor[8];
     size_t n;
     bool quoted;
 };
@@ -75,7 +76,15 @@ static int msg_scan(const void *state, const struct sg_scan *scan, struct sg_fin
 {
     const struct messaging *m = state;
     struct msg_ctx ctx = {m, scan, &out->evidence};
-    return sg_rx_each_of(m->rx, m->n, scan->text, scan->text_len, on_match, &ctx);
+    return sg_scan_rx_each_of(scan, m->rx, m->anchor, m->n, on_match, &ctx);
+}
+
+static bool msg_compile(void *state, struct sg_matcher *mt, struct sg_cfg *cfg)
+{
+    (void)cfg;
+    struct messaging *m = state;
+    sg_anchor_register_all(mt, patterns, m->n, m->anchor);
+    return true;
 }
 
 static void msg_free(void *state)
@@ -92,6 +101,7 @@ const struct sg_detector sg_detect_messaging = {
     .doc = "An invitation to message on WhatsApp, Signal, Telegram and the like.",
     .needs_text = true,
     .parse = msg_parse,
+    .compile = msg_compile,
     .scan = msg_scan,
     .free = msg_free,
 };

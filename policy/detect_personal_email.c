@@ -22,8 +22,8 @@ static const char spelt_pattern[] =
     "(?:com|net|org|uk|me|io|co)\\b";
 
 struct pemail {
-    struct sg_rx *rx;
-    struct sg_rx *spelt;
+    struct sg_rx *rx, *spelt;
+    unsigned rx_anchor, spelt_anchor;
     char **allow_domains;
     char **allow;
 };
@@ -144,10 +144,21 @@ static int pe_scan(const void *state, const struct sg_scan *scan, struct sg_find
 {
     const struct pemail *pe = state;
     struct pe_ctx ctx = {pe, scan, &out->evidence};
-    int rc = pe->rx ? sg_rx_each(pe->rx, scan->text, scan->text_len, on_address_in_text, &ctx) : 0;
-    if (!rc && pe->spelt)
-        rc = sg_rx_each(pe->spelt, scan->text, scan->text_len, on_spelt, &ctx);
+    int rc = sg_scan_rx(scan, pe->rx, pe->rx_anchor, on_address_in_text, &ctx);
+    if (!rc)
+        rc = sg_scan_rx(scan, pe->spelt, pe->spelt_anchor, on_spelt, &ctx);
     return rc;
+}
+
+static bool pe_compile(void *state, struct sg_matcher *m, struct sg_cfg *cfg)
+{
+    (void)cfg;
+    struct pemail *pe = state;
+    /* Every address has an "@" and a host after it; the whole pattern as
+     * an anchor would report an end for each way its host could stop. */
+    pe->rx_anchor = sg_anchor_register(m, "@[a-z0-9\\-]");
+    pe->spelt_anchor = sg_anchor_register(m, spelt_pattern);
+    return true;
 }
 
 static void pe_free(void *state)
@@ -174,6 +185,7 @@ const struct sg_detector sg_detect_personal_email = {
     .doc = "An email address in the text outside the school, pupil and trust domains.",
     .needs_text = true,
     .parse = pe_parse,
+    .compile = pe_compile,
     .scan = pe_scan,
     .free = pe_free,
 };

@@ -82,7 +82,9 @@ static const char channel_cue_pattern[] = "\\b(?:my|me|subscribe|sub|follow)\\b"
 
 struct social {
     struct sg_rx *phrases[SOCIAL_MAX_PHRASES];
+    unsigned phrase_anchor[SOCIAL_MAX_PHRASES];
     size_t nphrases;
+    unsigned handle_anchor;
     struct sg_rx *handle, *before, *after, *context, *channel_cue;
     char **allow;                /* url keys */
     bool quoted;
@@ -354,10 +356,21 @@ static int social_scan(const void *state, const struct sg_scan *scan, struct sg_
     struct social_ctx ctx = {s, scan, &out->evidence};
     int rc = sg_url_each(scan->text, scan->text_len, on_url, &ctx);
     if (!rc)
-        rc = sg_rx_each_of(s->phrases, s->nphrases, scan->text, scan->text_len, on_phrase, &ctx);
+        rc = sg_scan_rx_each_of(scan, s->phrases, s->phrase_anchor, s->nphrases, on_phrase, &ctx);
     if (!rc && s->handle)
-        rc = sg_rx_each(s->handle, scan->text, scan->text_len, on_handle, &ctx);
+        rc = sg_scan_rx(scan, s->handle, s->handle_anchor, on_handle, &ctx);
     return rc;
+}
+
+static bool social_compile(void *state, struct sg_matcher *m, struct sg_cfg *cfg)
+{
+    (void)cfg;
+    struct social *s = state;
+    sg_anchor_register_all(m, phrase_patterns, s->nphrases, s->phrase_anchor);
+    /* The "@" and the handle's first letter: one hit per handle, where the
+     * whole pattern would report one for every length it could have. */
+    s->handle_anchor = sg_anchor_register(m, "@[a-z0-9_]");
+    return true;
 }
 
 const struct sg_detector sg_detect_social = {
@@ -369,6 +382,7 @@ const struct sg_detector sg_detect_social = {
            "`official_social` accounts, declined requests and quoted history excepted.",
     .needs_text = true,
     .parse = social_parse,
+    .compile = social_compile,
     .scan = social_scan,
     .free = social_free,
 };

@@ -16,6 +16,7 @@
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
+#include "sg_image.h"
 #include "sg_schema.h"
 #include "sg_segment.h"
 #include "namefind.h"
@@ -130,6 +131,28 @@ static bool rule_reads_content(const struct sg_rule *r)
     for (size_t c = 0; c < r->nconds; c++)
         if (r->conds[c].det->needs_text)
             return true;
+    return false;
+}
+
+/* Pictures cost a decode each: collected only when a rule that reads
+ * them has a recipient in its scope. */
+static bool images_wanted(const struct sg_policy *p, const enum sg_rclass *rclass, size_t n)
+{
+    if (!p->needs_images)
+        return false;
+    for (size_t i = 0; i < p->nrules; i++) {
+        const struct sg_rule *r = &p->rules[i];
+        bool reads = false;
+        for (size_t c = 0; c < r->nconds && !reads; c++)
+            reads = r->conds[c].det->needs_images;
+        if (!reads)
+            continue;
+        if (!r->to_mask || !n)
+            return true;
+        for (size_t k = 0; k < n; k++)
+            if (r->to_mask & SG_RCLASS_BIT(rclass[k]))
+                return true;
+    }
     return false;
 }
 
@@ -349,6 +372,7 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
     bool *own_child = NULL;
     struct sg_match *matches = NULL;
     size_t nmatches = 0;
+    struct sg_image_list images = {0};
     unsigned npat = sg_matcher_count(p->matcher);
     if (p->needs_text) {
         if (!sg_scantext_build(p, msg, &st)) {
@@ -367,12 +391,19 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
             v->limits_hit |= SG_LIMIT_TEXT;
         own = own_hits(&st, matches, nmatches, npat);
     }
+    /* Here, in the evaluation worker, under its rlimits and time budget. */
+    if (images_wanted(p, rclass, n)) {
+        sg_image_collect_for(p, msg, &images);
+        v->limits_hit |= images.limits;
+    }
     struct sg_scan scan = {
         .policy = p, .env = env, .msg = msg,
         .text = st.text.data ? st.text.data : "", .text_len = st.text.len,
         .pattern_hits = hits, .own_hits = own, .rclass = rclass, .nrcpt = n,
         .sender = find_sender(p, env, msg), .rcpt_person = rcpt_person,
         .segs = st.segs, .nsegs = st.nsegs, .matches = matches, .nmatches = nmatches,
+        .matches_capped = (v->limits_hit & SG_LIMIT_TEXT) != 0,
+        .images = images.v, .nimages = images.n,
     };
     scan.to_safeguarding_team = only_to_team(p, env, scan.sender);
     own_child = contacts_hearing_of_their_own(p, &scan);
@@ -395,4 +426,5 @@ out:
     free(rclass);
     free(rcpt_person);
     sg_scantext_free(&st);
+    sg_image_list_free(&images);
 }

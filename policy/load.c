@@ -16,6 +16,7 @@
 #include <strings.h>
 #include "sg_config.h"
 #include "sg_detector.h"
+#include "sg_notice.h"
 #include "sg_policy.h"
 #include "sg_schema.h"
 #include "sg_text.h"
@@ -194,7 +195,8 @@ const struct sg_cfg_key sg_schema_actions[] = {
     {.key = "on_internal_error", .type = SG_CFG_ACTION, .offset = ACT(on_internal_error), .def = "tempfail",
      .doc = "Answer when the filter itself fails. `accept` gives a warning: such mail passes unscreened."},
     {.key = "dsl_contact", .type = SG_CFG_STR, .offset = ACT(dsl_contact), .def = "the Designated Safeguarding Lead",
-     .doc = "Named in bounces: whom staff should ask."},
+     .doc = "Named in bounces and staff notices: whom staff should ask. Left at the default, the sender's "
+            "school's DSL addresses follow it in brackets (`notices: dsl:`, else the `safeguarding_team`)."},
     {.key = "recipient_mode", .type = SG_CFG_CUSTOM, .offset = ACT(recipient_mode), .custom = parse_rcpt_mode,
      .def = "hold", .shape = "hold or remove",
      .doc = "`hold`: a message that breaks a recipient-scoped quarantine/reject rule is held or rejected "
@@ -202,6 +204,9 @@ const struct sg_cfg_key sg_schema_actions[] = {
             "`X-Safeguard-Removed: N recipients removed; rules=...; event=...`; if nobody would be left, the "
             "message is held. The log names a removed recipient only as the first 10 hex digits of the SHA-256 "
             "of the lower-cased address, @domain."},
+    {.key = "advice", .type = SG_CFG_CUSTOM, .offset = ACT(advice), .custom = sg_load_advice, .shape = "mapping",
+     .sub = sg_schema_advice, .doc = "What to do instead, per category: said in bounces and staff notices after "
+     "the rule's `explain` and `cite`, unless the rule has an `advice:` of its own. Each has a default."},
     {.key = NULL},
 };
 
@@ -251,6 +256,20 @@ const struct sg_cfg_key sg_schema_limits[] = {
     {.key = "on_encrypted", .type = SG_CFG_ACTION, .offset = LIM(on_encrypted), .def = "quarantine",
      .doc = "Action for a password-protected zip, PDF or Office file, which nobody can screen. Logged as "
             "`limits=encrypted`."},
+    {.key = "image_pixels", .type = SG_CFG_SIZE, .offset = LIM(image_pixels), .def = "64M", .min = 1024,
+     .max = (size_t)1 << 32, .doc = "Largest picture decoded for image rules (the logo rule), in pixels as its "
+     "header declares them (`64M` = 8192 x 8192), checked before anything is decoded. A larger one is a limit "
+     "hit (`image`): `on_limit` applies, never \"no logo\". Pictures are read from attachments and inline parts "
+     "(PNG, JPEG, GIF, WebP, BMP by their bytes, not their names), Office and OpenDocument media, PDF images, zip "
+     "archives and forwarded messages, in the evaluation worker, and only when a rule needs them."},
+    {.key = "images", .type = SG_CFG_SIZE, .offset = LIM(images), .def = "100", .min = 1, .max = 100000,
+     .doc = "Most pictures decoded in one message; more is a limit hit (`image`)."},
+    {.key = "image_total_pixels", .type = SG_CFG_SIZE, .offset = LIM(image_total_pixels), .def = "256M",
+     .min = 1024, .max = (size_t)1 << 40, .doc = "Most pixels decoded in one message, all pictures together "
+     "(as declared; five 12 MP photos are 60M); more is a limit hit (`image`)."},
+    {.key = "image_timeout", .type = SG_CFG_SIZE, .offset = LIM(image_seconds), .def = "10", .min = 1,
+     .max = 3600, .doc = "Seconds all the pictures of one message may take to find and decode; more is a "
+     "limit hit (`image`). A picture that looks like one but does not decode is `unreadable`."},
     {.key = NULL},
 };
 
@@ -271,6 +290,8 @@ const struct sg_cfg_key sg_schema_outbound[] = {
  * directory sees schools). */
 struct top {
     yaml_node_t *school, *schools, *directory, *outbound, *actions, *limits, *rules;
+    yaml_node_t *quarantine;
+    yaml_node_t *notices;
 };
 
 static void keep_node(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -305,6 +326,17 @@ const struct sg_cfg_key sg_schema_top[] = {
     {.key = "rules", .type = SG_CFG_CUSTOM, .offset = TOP(rules), .custom = keep_node, .shape = "list of mappings",
      .sub = sg_schema_rule, .required = true, .doc = "The rules. Every matching rule is reported, and the message gets "
      "the most severe action: `accept < annotate < quarantine < reject`."},
+    {.key = "quarantine", .type = SG_CFG_CUSTOM, .offset = TOP(quarantine), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_quarantine, .doc = "The quarantine store: every held message is kept there (a 0600 file and "
+     "an SQLite index row) for the DSL, who lists, shows, releases and discards it with safeguard-quarantine(8)."},
+    {.key = "notices", .type = SG_CFG_CUSTOM, .offset = TOP(notices), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_notices, .doc = "Notices of held mail: to the DSL (each message, or a digest) and to the "
+     "member of staff, sent through sendmail(1). Without this section no notices are sent. Texts are templates: "
+     "`{variable}` is replaced by a value made safe for its place (control characters and line breaks removed, "
+     "RFC 2047 in headers); `{{` and `}}` are braces; an unknown variable is an error. Variables: `{rule}`, "
+     "`{cite}`, `{explain}`, `{advice}`, `{dsl}`, `{subject}`, `{sender}`, `{recipients}`, `{event_id}`, "
+     "`{school}`, `{evidence}` (one entry per rule: rule, clause, the matched phrase), `{release_command}`, "
+     "`{discard_command}`, `{action}`, `{categories}`, `{queue_id}`, `{date}`, `{message_id}`."},
     {.key = NULL},
 };
 
@@ -361,11 +393,13 @@ static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p
         sg_cfg_warn_node(cfg, n, "on_internal_error: accept lets mail pass unscreened whenever the filter fails");
     if (t.schools)
         sg_load_schools(cfg, t.schools, p);
+    sg_load_notices(cfg, t.notices, p);
     if (t.outbound) {
         p->outbound.configured = true;
         sg_cfg_apply_table(cfg, t.outbound, sg_schema_outbound, &p->outbound, "outbound");
     }
     sg_load_directory(cfg, t.directory, p);
+    sg_load_quarantine(cfg, t.quarantine, p);
     if (t.rules)
         sg_load_rules(cfg, t.rules, p);
     else
@@ -487,6 +521,7 @@ void sg_policy_unref(struct sg_policy *p)
     sg_strv_free(p->school.landlines);
     sg_strv_free(p->school.official_social);
     sg_strv_free(p->school.safeguarding_team);
+    sg_notices_free(p);
     for (size_t i = 0; i < p->nunits; i++) {
         free(p->units[i].id);
         free(p->units[i].name);
@@ -501,6 +536,7 @@ void sg_policy_unref(struct sg_policy *p)
     free(p->warnings);
     sg_strv_free(p->list_files);
     sg_cfg_free_table(sg_schema_actions, &p->actions);
+    sg_load_quarantine_free(p);
     free(p->actions.header);
     free(p->path);
     free(p->dir);

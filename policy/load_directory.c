@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_config.h"
+#include "sg_notice.h"
 #include "sg_schema.h"
 
 static void parse_hours_field(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -29,6 +30,9 @@ const struct sg_cfg_key sg_schema_unit[] = {
     {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, safeguarding_team),
      .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
      .doc = "This school's DSL and deputies: mail from its staff to them alone is a report (see `school:`)."},
+    {.key = "notices", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, notices),
+     .custom = sg_load_unit_notices, .shape = "mapping", .sub = sg_schema_unit_notices,
+     .doc = "This school's DSL notice addresses and digest (see `notices:`)."},
     {.key = NULL},
 };
 

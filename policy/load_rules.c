@@ -165,7 +165,11 @@ const struct sg_cfg_key sg_schema_rule[] = {
     {.key = "cite", .type = SG_CFG_STR, .offset = RULE(cite), .required = true,
      .doc = "The policy clause the rule enforces: shown to staff in the bounce."},
     {.key = "explain", .type = SG_CFG_STR, .offset = RULE(explain),
-     .doc = "One plain sentence for staff: what to do instead."},
+     .doc = "One plain sentence for staff: what was stopped and why."},
+    {.key = "advice", .type = SG_CFG_STR, .offset = RULE(advice),
+     .doc = "What to do instead, in plain words (\"Press enquiries go to the Principal: forward this to "
+            "head@school.sch.uk\"): said in the bounce and the staff notice. Default: the category's "
+            "(`actions: advice:`)."},
     {.key = "except_senders", .type = SG_CFG_CUSTOM, .offset = RULE(except_senders), .custom = sg_load_parse_addresses,
      .def = "[]", .shape = "list of addresses or @domains",
      .doc = "Authorised voices: mail from these senders (SMTP AUTH login, else envelope sender) is not held by "
@@ -338,6 +342,8 @@ void sg_load_compile(struct sg_cfg *cfg, struct sg_policy *p)
                 p->needs_text = true;
             if (d->needs_attachments)
                 p->limits.msg.decode_attachments = true;
+            if (d->needs_images)
+                p->needs_images = p->limits.msg.decode_attachments = p->limits.msg.html_images = true;
             if (d->compile && first_line == 1)
                 first_line = r->line;
             if (d->compile && !d->compile(r->conds[j].state, p->matcher, cfg))
@@ -363,6 +369,7 @@ void sg_load_rules_free(struct sg_policy *p)
         free(r->id);
         free(r->cite);
         free(r->explain);
+        free(r->advice);
         sg_strv_free(r->except_senders);
         sg_strv_free(r->except_recipients);
     }

@@ -27,9 +27,11 @@ struct sg_matcher {
     unsigned *expr_id;
     unsigned *expr_len;          /* bytes the literal spans in the text */
     unsigned char *expr_edges;   /* 1 = needs a word edge before, 2 = after, 4 = a regex,
-                                  * 8 = a prefilter (hits to be confirmed) */
+                                  * 8 = a prefilter (hits to be confirmed),
+                                  * 16 = an anchor (scanned on the text as it is) */
     unsigned nexprs, expr_cap;
     hs_database_t *db;
+    hs_database_t *anchor_db;    /* detectors' anchors: the unfolded text */
     hs_scratch_t *proto;
     pthread_mutex_t pool_lock;
     hs_scratch_t **pool;
@@ -44,9 +46,10 @@ struct sg_matcher *sg_matcher_new(void)
     return m;
 }
 
-static bool is_word_byte(unsigned char c)
+/* Arithmetic, not isalnum(): this runs for every byte of every message. */
+static inline bool is_word_byte(unsigned char c)
 {
-    return isalnum(c) || c == '_' || c >= 0x80;
+    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '_' || c >= 0x80;
 }
 
 /* Grows the expression arrays by one slot; returns its index. */
@@ -74,7 +77,16 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     size_t n = strlen(lit);
     if (!n)
         return;
+    unsigned char edges = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
+                                          (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
+    /* A short word ("hr", "sen") occurs inside other words every few
+     * hundred bytes: with \b Hyperscan drops those itself instead of
+     * calling back for each. A few hundred such cost the build nothing;
+     * the callback still checks edges (\b is ASCII there). */
+    bool bounded = n <= 3 && edges == 3;
     struct sg_buf b = {0};
+    if (bounded)
+        sg_buf_puts(&b, "\\b");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)lit[i];
         if (isalnum(c) || c >= 0x80)
@@ -82,17 +94,29 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
         else
             sg_buf_printf(&b, "\\x%02x", c);
     }
+    if (bounded)
+        sg_buf_puts(&b, "\\b");
     unsigned e = expr_slot(m);
     m->exprs[e] = sg_buf_steal(&b);
     m->expr_id[e] = id;
     m->expr_len[e] = (unsigned)n;
-    m->expr_edges[e] = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
-                                       (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
+    m->expr_edges[e] = edges;
 }
 
-static bool is_ascii_letter(unsigned char c)
+static inline bool is_ascii_letter(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+/* The bytes fold_lookalikes() reads as letters between letters. */
+static inline bool is_lookalike(unsigned char c)
+{
+    switch (c) {
+    case '0': case '1': case '3': case '4': case '5': case '7': case '@': case '$': case '!':
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The copy that is scanned, and every phrase, read "-" as a space and a
@@ -106,13 +130,13 @@ static void fold_lookalikes(const char *in, size_t len, char *out)
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
         out[i] = c == '-' ? ' ' : c;
-        const char *f = c ? strchr(from, c) : NULL;
-        if (!f)
+        if (!is_lookalike((unsigned char)c))
             continue;
+        const char *f = strchr(from, c);
         size_t a = i, b = i;
-        while (a > 0 && in[a - 1] && strchr(from, in[a - 1]))
+        while (a > 0 && is_lookalike((unsigned char)in[a - 1]))
             a--;
-        while (b + 1 < len && in[b + 1] && strchr(from, in[b + 1]))
+        while (b + 1 < len && is_lookalike((unsigned char)in[b + 1]))
             b++;
         bool letter_before = a > 0 && is_ascii_letter((unsigned char)in[a - 1]);
         bool letter_after = b + 1 < len && is_ascii_letter((unsigned char)in[b + 1]);
@@ -170,10 +194,10 @@ static char *single_spaced(const char *pat)
     return sg_buf_steal(&b);
 }
 
-unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
+static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor)
 {
     struct sg_buf key = {0};
-    sg_buf_printf(&key, "re:%s", pattern);
+    sg_buf_printf(&key, "%s:%s", anchor ? "anchor" : "re", pattern);
     gpointer known = g_hash_table_lookup(m->index, key.data);
     if (known) {
         sg_buf_free(&key);
@@ -184,7 +208,7 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
      * finds every true match and some more), and the caller confirms a
      * prefilter hit with pcre2 around it. */
     char *hs = single_spaced(pattern);
-    unsigned char kind = 4;
+    unsigned char kind = anchor ? 4 | 16 : 4;
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *cerr = NULL;
     if (hs_expression_info(hs, REGEX_FLAGS, &info, &cerr) != HS_SUCCESS) {
@@ -196,7 +220,7 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
             sg_buf_free(&key);
             return UINT_MAX;
         }
-        kind = 4 | 8;
+        kind |= 8;
     }
     free(info);
     if (m->count == m->cap) {
@@ -212,6 +236,20 @@ unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
     m->expr_edges[e] = kind;
     g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
     return id;
+}
+
+unsigned sg_matcher_add_regex(struct sg_matcher *m, const char *pattern)
+{
+    return add_regex(m, pattern, false);
+}
+
+/* A detector's own pcre2 pattern, so that pcre2 runs only around its hits
+ * instead of over the whole text. Scanned on the text itself, not on the
+ * lookalike-folded copy the phrases see: there "jo@gmail.com" reads
+ * "joagmail.com" and a digit between letters is a letter. */
+unsigned sg_matcher_add_anchor(struct sg_matcher *m, const char *pattern)
+{
+    return add_regex(m, pattern, true);
 }
 
 bool sg_matcher_is_prefilter(const struct sg_matcher *m, unsigned id)
@@ -262,36 +300,55 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
     return id;
 }
 
-bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
+/* One database from the expressions whose anchor bit is `anchors`;
+ * Hyperscan ids are expression indexes (the callback needs their length
+ * and edges). *db stays NULL when there are none. */
+static bool compile_db(struct sg_matcher *m, bool anchors, hs_database_t **db, char *err, size_t errlen)
 {
-    if (m->nexprs == 0)
-        return true;
+    const char **exprs = sg_xcalloc(m->nexprs, sizeof(*exprs));
     unsigned *flags = sg_xcalloc(m->nexprs, sizeof(*flags));
     unsigned *ids = sg_xcalloc(m->nexprs, sizeof(*ids));
-    /* Expression index as the id: the callback needs its length and edges.
-     * No caseless flag: the text and the phrases are both case-folded. */
+    unsigned n = 0;
+    /* No caseless flag on literals: the text and the phrases are both
+     * case-folded. */
     for (unsigned i = 0; i < m->nexprs; i++) {
-        ids[i] = i;
+        if (((m->expr_edges[i] & 16) != 0) != anchors)
+            continue;
+        exprs[n] = m->exprs[i];
+        ids[n] = i;
         if (m->expr_edges[i] & 4)
-            flags[i] = REGEX_FLAGS | (m->expr_edges[i] & 8 ? HS_FLAG_PREFILTER : 0);
+            flags[n] = REGEX_FLAGS | (m->expr_edges[i] & 8 ? HS_FLAG_PREFILTER : 0);
+        n++;
     }
     hs_compile_error_t *cerr = NULL;
-    hs_error_t rc = sg_hscache_compile((const char *const *)m->exprs, flags, ids, m->nexprs, &m->db, &cerr);
-    free(flags);
-    free(ids);
+    hs_error_t rc = n ? sg_hscache_compile(exprs, flags, ids, n, db, &cerr) : HS_SUCCESS;
     if (rc != HS_SUCCESS) {
         /* Hyperscan's messages may go on to name its flags ("...; use
          * HS_FLAG_..."), which mean nothing to a policy's author. */
         const char *msg = cerr && cerr->message ? cerr->message : "the phrase database could not be built";
         int mlen = (int)strcspn(msg, ";");
         if (cerr && cerr->expression >= 0)
-            snprintf(err, errlen, "phrase \"%s\": %.*s", m->phrases[m->expr_id[cerr->expression]], mlen, msg);
+            snprintf(err, errlen, "phrase \"%s\": %.*s", m->phrases[m->expr_id[ids[cerr->expression]]], mlen,
+                     msg);
         else
             snprintf(err, errlen, "%.*s", mlen, msg);
         hs_free_compile_error(cerr);
-        return false;
     }
-    if (hs_alloc_scratch(m->db, &m->proto) != HS_SUCCESS) {
+    free(exprs);
+    free(flags);
+    free(ids);
+    return rc == HS_SUCCESS;
+}
+
+bool sg_matcher_compile(struct sg_matcher *m, char *err, size_t errlen)
+{
+    if (m->nexprs == 0)
+        return true;
+    if (!compile_db(m, false, &m->db, err, errlen) || !compile_db(m, true, &m->anchor_db, err, errlen))
+        return false;
+    /* One scratch serves both databases. */
+    if ((m->db && hs_alloc_scratch(m->db, &m->proto) != HS_SUCCESS) ||
+        (m->anchor_db && hs_alloc_scratch(m->anchor_db, &m->proto) != HS_SUCCESS)) {
         snprintf(err, errlen, "cannot allocate Hyperscan scratch space");
         return false;
     }
@@ -395,7 +452,7 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
 }
 
 /* A letter standing alone between separators: "f" in "f u c k". */
-static bool lone_letter(const char *t, size_t len, size_t i)
+static inline bool lone_letter(const char *t, size_t len, size_t i)
 {
     if (!is_ascii_letter((unsigned char)t[i]))
         return false;
@@ -477,6 +534,23 @@ static int by_start(const void *a_, const void *b_)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* One database over text in chunks: Hyperscan's block mode takes an
+ * unsigned int length. A NULL database has nothing to find. */
+static bool scan_chunks(const hs_database_t *db, const char *text, size_t len, hs_scratch_t *s,
+                        struct scan_ctx *ctx)
+{
+    const size_t step = (size_t)1 << 30;
+    for (size_t off = 0; off < len && db; off += step) {
+        size_t n = len - off < step ? len - off : step;
+        ctx->text = text + off;
+        ctx->len = n;
+        ctx->base = off;
+        if (hs_scan(db, text + off, (unsigned)n, 0, s, on_match, ctx) != HS_SUCCESS)
+            return false;
+    }
+    return true;
+}
+
 bool sg_matcher_scan_all(const struct sg_matcher *cm, const char *text, size_t len, unsigned char *hits,
                          struct sg_match **out, size_t *nout, size_t max, bool *capped)
 {
@@ -487,7 +561,7 @@ bool sg_matcher_scan_all(const struct sg_matcher *cm, const char *text, size_t l
         *nout = 0;
     if (capped)
         *capped = false;
-    if (!m->db || !len)
+    if ((!m->db && !m->anchor_db) || !len)
         return true;
     hs_scratch_t *s = scratch_take(m);
     if (!s)
@@ -495,20 +569,12 @@ bool sg_matcher_scan_all(const struct sg_matcher *cm, const char *text, size_t l
     char *copy = sg_xmalloc(len);
     fold_lookalikes(text, len, copy);
     struct scan_ctx ctx = {.m = m, .hits = hits, .max = out ? max : 0};
-    /* Hyperscan's block mode takes an unsigned int length. */
-    bool ok = true;
-    const size_t step = (size_t)1 << 30;
-    for (size_t off = 0; off < len && ok; off += step) {
-        size_t n = len - off < step ? len - off : step;
-        ctx.text = copy + off;
-        ctx.len = n;
-        ctx.base = off;
-        ok = hs_scan(m->db, copy + off, (unsigned)n, 0, s, on_match, &ctx) == HS_SUCCESS;
-    }
+    /* The phrases see the folded copy, the detectors' anchors the text. */
+    bool ok = scan_chunks(m->db, copy, len, s, &ctx) && scan_chunks(m->anchor_db, text, len, s, &ctx);
     size_t jlen = 0;
     uint32_t *map = NULL;
     unsigned char *joined = NULL;
-    char *spelt = ok ? spelt_out_copy(copy, len, &map, &joined, &jlen) : NULL;
+    char *spelt = ok && m->db ? spelt_out_copy(copy, len, &map, &joined, &jlen) : NULL;
     if (spelt && jlen <= UINT_MAX) {
         ctx.text = spelt;
         ctx.len = jlen;
@@ -550,6 +616,7 @@ void sg_matcher_free(struct sg_matcher *m)
     free(m->pool);
     hs_free_scratch(m->proto);
     hs_free_database(m->db);
+    hs_free_database(m->anchor_db);
     for (unsigned i = 0; i < m->count; i++)
         free(m->phrases[i]);
     for (unsigned i = 0; i < m->nexprs; i++)

@@ -41,6 +41,7 @@ void sg_message_default_limits(struct sg_message_limits *lim)
     lim->max_text_bytes = 8u << 20;
     lim->max_attachment_keep = 25u << 20;
     lim->decode_attachments = true;
+    lim->html_images = false;
 }
 
 struct walk {
@@ -81,6 +82,7 @@ static void add_attachment(struct walk *w, GMimeObject *obj, GByteArray *ba, siz
     g_free(mt);
     a.size = size;
     a.size_estimated = estimated;
+    a.forwarded = w->forwarded;
     a.sniffed_type = ba->data ? sg_sniff_type(ba->data, ba->len, a.filename) : "unknown";
     a.data_len = ba->len < w->lim->max_attachment_keep ? ba->len : w->lim->max_attachment_keep;
     /* Only a rule that reads the bytes misses the rest. */
@@ -114,11 +116,64 @@ static enum text_kind text_kind(GMimeContentType *ct)
     return NOT_TEXT;
 }
 
+/* Pictures written into HTML as data: URIs (some clients put a
+ * signature's crest there) are listed as attachments, as a cid: picture
+ * in a multipart/related part is, for rules that read pictures; each
+ * counts as a part, and is kept to attachment_keep like one. */
+static void add_data_images(struct walk *w, const char *html, size_t len)
+{
+    static const char key[] = "data:image/";
+    const char *end = html + len;
+    for (const char *p = html; (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) != NULL;) {
+        const char *sub = p + sizeof(key) - 1;
+        p = sub;
+        const char *b64 = memmem(sub, (size_t)(end - sub) < 64 ? (size_t)(end - sub) : 64, ";base64,", 8);
+        if (!b64)
+            continue;
+        const char *s = b64 + 8, *e = s;
+        while (e < end && *e != '"' && *e != '\'' && *e != ')' && *e != '>' && *e != '<')
+            e++;
+        p = e;
+        if (++w->nparts_seen > w->lim->max_parts) {
+            w->m->limits_hit |= SG_LIMIT_PARTS;
+            return;
+        }
+        size_t chars = (size_t)(e - s), keep = w->lim->max_attachment_keep;
+        if (chars / 4 * 3 > keep) {
+            w->m->limits_hit |= SG_LIMIT_ATTACHMENT;
+            chars = keep / 3 * 4;
+        }
+        GByteArray *ba = g_byte_array_sized_new((guint)(chars / 4 * 3 + 3));
+        gint state = 0;
+        guint save = 0;
+        gsize n = g_base64_decode_step(s, chars, ba->data, &state, &save);
+        g_byte_array_set_size(ba, (guint)n);
+        struct sg_attachment a = {0};
+        struct sg_buf t = {0};
+        sg_buf_printf(&t, "image/%.*s", (int)(b64 - sub), sub);
+        a.declared_type = sg_buf_steal(&t);
+        a.size = n;
+        a.sniffed_type = n ? sg_sniff_type(ba->data, n, NULL) : "unknown";
+        a.data_len = n;
+        if (n) {
+            a.data = sg_xmalloc(n);
+            memcpy(a.data, ba->data, n);
+        }
+        a.forwarded = w->forwarded;
+        a.in_html = true;
+        g_byte_array_unref(ba);
+        w->m->atts = sg_xrealloc(w->m->atts, (w->m->natts + 1) * sizeof(*w->m->atts));
+        w->m->atts[w->m->natts++] = a;
+    }
+}
+
 static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType *ct, GByteArray *ba)
 {
     size_t len;
     char *utf8 = sg_mime_to_utf8((const char *)ba->data, ba->len, g_mime_content_type_get_parameter(ct, "charset"), &len);
     sg_mime_scrub_controls(utf8, len);
+    if (kind == TEXT_HTML && w->lim->html_images)
+        add_data_images(w, utf8, len);
     if (kind == TEXT_HTML || kind == TEXT_TAGGED) {
         size_t tlen;
         bool fell_back = false;
@@ -406,7 +461,7 @@ void sg_limit_names(unsigned bits, char *out, size_t outlen)
 {
     static const char *const names[] = {
         "depth", "parts", "size", "text", "html", "regex", "attachment", "time", "memory", "structure",
-        "encrypted", "extract", "unreadable",
+        "encrypted", "extract", "unreadable", "image",
     };
     size_t used = 0;
     out[0] = '\0';

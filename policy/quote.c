@@ -181,6 +181,10 @@ struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwardi
     /* Once history has begun, everything after it is history: replies and
      * forwards put the older message below the new one. */
     enum sg_quote_kind rest = SG_QUOTE_OWN;
+    /* "> " lines are history only below a mark a mail client writes (an
+     * attribution, a header block, a banner): every client writes one, and
+     * "> " lines above it are the sender dressing their own words. */
+    bool attributed = false;
     for (size_t i = 0; i < nlines; i++) {
         size_t off = (size_t)(lines[i].s - text);
         size_t end = i + 1 < nlines ? (size_t)(lines[i + 1].s - text) : len;
@@ -192,6 +196,7 @@ struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwardi
             } else if (is_header_block(lines, i, nlines)) {
                 rest = forwarding ? SG_QUOTE_FORWARDED : SG_QUOTE_REPLY;
             } else if (attribution_lines(lines, i, nlines)) {
+                attributed = true;
                 /* Interleaved replies answer below "> " lines: there the
                  * marks say what is quoted, line by line. Without them
                  * (HTML mail, top posting) the rest is history. */
@@ -205,7 +210,7 @@ struct sg_quote_span *sg_quote_split(const char *text, size_t len, bool forwardi
             }
             if (rest != SG_QUOTE_OWN)
                 k = rest;
-            else if (is_quote_line(lines[i]))
+            else if (attributed && is_quote_line(lines[i]))
                 k = forwarding ? SG_QUOTE_FORWARDED : SG_QUOTE_REPLY;
         }
         /* "> " dressing on a new message hides nothing: no reply, no

@@ -102,35 +102,67 @@ struct sg_rx *sg_rx_new(const char *pattern, char *err, size_t errlen, size_t *e
     return rx;
 }
 
-int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
-               int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
+/* Matches of rx starting in [from, to) of text, the subject ending at to. */
+static int each_in(struct rx_thread *t, const struct sg_rx *rx, const char *text, size_t from, size_t to,
+                   int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
 {
-    struct rx_thread *t = rx_thread();
-    if (!t)
-        return -1;
-    int result = 0;
-    PCRE2_SIZE start = 0;
-    while (start <= len) {
+    PCRE2_SIZE start = from;
+    while (start <= to) {
         /* rc 0: matched, more groups than the ovector holds; group 0 is set. */
-        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, t->md, t->ctx);
+        int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, to, start, 0, t->md, t->ctx);
         if (rc == PCRE2_ERROR_NOMATCH)
-            break;
+            return 0;
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
             rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
             /* The rest of this text went unread by this pattern. */
             t->limit_hit = true;
-            break;
+            return 0;
         }
-        if (rc < 0) {
-            result = -1;
-            break;
-        }
+        if (rc < 0)
+            return -1;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
-        if ((result = fn(text + ov[0], ov[1] - ov[0], ctx)) != 0)
-            break;
+        int result = fn(text + ov[0], ov[1] - ov[0], ctx);
+        if (result)
+            return result;
         start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
     }
-    return result;
+    return 0;
+}
+
+int sg_rx_each(const struct sg_rx *rx, const char *text, size_t len,
+               int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
+{
+    struct rx_thread *t = rx_thread();
+    return t ? each_in(t, rx, text, 0, len, fn, ctx) : -1;
+}
+
+/* Where a stretch around an anchor ends: after bytes on, then on to a
+ * space so the last word is whole. */
+static size_t stretch_end(const char *text, size_t len, size_t anchor, size_t after)
+{
+    size_t to = anchor < len && len - anchor > after ? anchor + after : len;
+    while (to < len && text[to] != ' ')
+        to++;
+    return to;
+}
+
+int sg_rx_each_near(const struct sg_rx *rx, const char *text, size_t len, const size_t *anchors, size_t n,
+                    size_t before, size_t after, int (*fn)(const char *m, size_t mlen, void *ctx), void *ctx)
+{
+    struct rx_thread *t = rx_thread();
+    if (!t)
+        return -1;
+    size_t i = 0;
+    while (i < n) {
+        size_t from = anchors[i] > before ? anchors[i] - before : 0;
+        size_t to = stretch_end(text, len, anchors[i], after);
+        while (++i < n && (anchors[i] > before ? anchors[i] - before : 0) <= to)
+            to = stretch_end(text, len, anchors[i], after);
+        int rc = each_in(t, rx, text, from, to, fn, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 void sg_rx_free(struct sg_rx *rx)

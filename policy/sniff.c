@@ -103,6 +103,30 @@ static const char *zip_kind(const unsigned char *d, size_t len, const char *name
     return "zip";
 }
 
+int sg_sniff_utf16(const unsigned char *d, size_t len)
+{
+    if (has_prefix(d, len, "\xff\xfe", 2))
+        return 1;
+    if (has_prefix(d, len, "\xfe\xff", 2))
+        return 2;
+    /* Without a mark: Latin text in UTF-16 has a zero in every pair, on
+     * the same side, and printable text on the other. */
+    size_t check = (len < 512 ? len : 512) & ~(size_t)1;
+    if (check < 8)
+        return 0;
+    size_t zero[2] = {0, 0}, ctrl[2] = {0, 0};
+    for (size_t i = 0; i < check; i++) {
+        zero[i & 1] += d[i] == 0;
+        ctrl[i & 1] += d[i] != 0 && (d[i] < 0x09 || (d[i] > 0x0d && d[i] < 0x20));
+    }
+    size_t pairs = check / 2;
+    if (zero[1] * 10 >= pairs * 9 && zero[0] == 0 && ctrl[0] == 0)
+        return 1;
+    if (zero[0] * 10 >= pairs * 9 && zero[1] == 0 && ctrl[1] == 0)
+        return 2;
+    return 0;
+}
+
 const char *sg_sniff_type(const unsigned char *d, size_t len, const char *filename)
 {
     if (has_prefix(d, len, "%PDF-", 5))
@@ -123,6 +147,8 @@ const char *sg_sniff_type(const unsigned char *d, size_t len, const char *filena
         return "ole";
     if (has_prefix(d, len, "<svg", 4) || (len > 5 && memmem(d, len < 512 ? len : 512, "<svg", 4)))
         return "svg";
+    if (sg_sniff_utf16(d, len))
+        return name_ends(filename, ".csv") ? "csv" : "text";
     size_t check = len < 512 ? len : 512;
     for (size_t i = 0; i < check; i++)
         if (d[i] < 0x09 || (d[i] > 0x0d && d[i] < 0x20))

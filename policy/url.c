@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sg_url.h"
 #include "sg_util.h"
 
@@ -452,6 +453,41 @@ static size_t count(const char *s, size_t n, char c)
     return k;
 }
 
+/* A "defanged" link, as people write one to share it without making it
+ * clickable: pornhub[.]com, x(.)com, example[dot]com, hxxps://. Fills
+ * out with the link it stands for and returns true when s was one. */
+static bool refang(const char *s, size_t n, struct sg_buf *out)
+{
+    static const char *const dots[] = {"[.]", "(.)", "{.}", "[dot]", "(dot)", NULL};
+    bool changed = false;
+    sg_buf_append(out, "", 0);
+    size_t i = 0;
+    if (n >= 7 && !strncasecmp(s, "hxxp", 4)) {
+        sg_buf_puts(out, "http");
+        i = 4;
+        changed = true;
+    }
+    while (i < n) {
+        size_t k = 0;
+        for (; dots[k]; k++) {
+            size_t dl = strlen(dots[k]);
+            if (i + dl <= n && !strncasecmp(s + i, dots[k], dl))
+                break;
+        }
+        if (dots[k] && i > 0 && i + strlen(dots[k]) < n) {
+            sg_buf_append(out, ".", 1);
+            i += strlen(dots[k]);
+            changed = true;
+            continue;
+        }
+        sg_buf_append(out, s + i, 1);
+        i++;
+    }
+    if (!changed)
+        sg_buf_free(out);
+    return changed;
+}
+
 static int token(const char *text, const char *s, const char *e, int (*fn)(const struct sg_url *u, void *ctx),
                  void *ctx)
 {
@@ -466,9 +502,21 @@ static int token(const char *text, const char *s, const char *e, int (*fn)(const
     size_t n = (size_t)(e - s);
     if (n > URL_MAX_TOKEN)
         n = URL_MAX_TOKEN;
-    if (n < 4 || (!memchr(s, '.', n) && !memchr(s, '%', n) && !memchr(s, 0xE3, n)))
+    if (n < 4 || (!memchr(s, '.', n) && !memchr(s, '%', n) && !memchr(s, 0xE3, n) && !memchr(s, '[', n) &&
+                  !memchr(s, '(', n)))
         return 0;
     struct link l;
+    struct sg_buf plain = {0};
+    if (refang(s, n, &plain)) {
+        /* Read as the link it stands for, reported where it was written. */
+        int rc = 0;
+        if (parse(plain.data, plain.len, &l)) {
+            rc = report(text, s, n, &l, fn, ctx);
+            link_free(&l);
+        }
+        sg_buf_free(&plain);
+        return rc;
+    }
     if (parse(s, n, &l)) {
         int rc = report(text, s, n, &l, fn, ctx);
         link_free(&l);
@@ -524,31 +572,65 @@ static size_t bracketed(const char *text, const char *lt, const char *end,
     return taken;
 }
 
+/* True when a delimiter ends just before t (not looking before lo). */
+static bool delim_ends_at(const unsigned char *lo, const unsigned char *t)
+{
+    unsigned char c = t[-1];
+    if (is_space(c) || c < 0x20 || c == '<' || c == '>' || c == '"' || c == '\'' || c == '`' || c == '|')
+        return true;
+    if ((c == 0xAB || c == 0xBB || c == 0xA0) && t - 2 >= lo && t[-2] == 0xC2)
+        return true;
+    return ((c >= 0x93 && c <= 0x9F) || c == 0xA6) && t - 3 >= lo && t[-2] == 0x80 && t[-3] == 0xE2;
+}
+
+/* Bytes without which no token is a link: token() wants a ".", "%", an
+ * ideographic full stop (E3 80 82) or a defanged dot ("[dot]", "(.)"),
+ * bracketed() a "<". */
+static bool url_byte(unsigned char c)
+{
+    return c == '.' || c == '%' || c == 0xE3 || c == '<' || c == '[' || c == '(';
+}
+
 int sg_url_each(const char *text, size_t len, int (*fn)(const struct sg_url *u, void *ctx), void *ctx)
 {
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     while (p < end) {
-        if (*p == '<') {
-            int rc = 0;
-            size_t taken = bracketed(text, (const char *)p, (const char *)end, fn, ctx, &rc);
-            if (rc)
-                return rc;
-            if (taken) {
-                p += taken;
+        /* Prose is mostly words that cannot be links: skip to the next
+         * byte a link needs, back to the start of its token, and read
+         * from there exactly as from the start of the text (tokens begin
+         * after a delimiter whatever came before). */
+        const unsigned char *q = p;
+        while (q < end && !url_byte(*q))
+            q++;
+        if (q == end)
+            break;
+        const unsigned char *t = q;
+        while (t > p && !delim_ends_at(p, t))
+            t--;
+        p = t;
+        while (p <= q) {
+            if (*p == '<') {
+                int rc = 0;
+                size_t taken = bracketed(text, (const char *)p, (const char *)end, fn, ctx, &rc);
+                if (rc)
+                    return rc;
+                if (taken) {
+                    p += taken;
+                    continue;
+                }
+            }
+            size_t d = delim_len(p, end);
+            if (d) {
+                p += d;
                 continue;
             }
+            const unsigned char *tok = p;
+            while (p < end && !delim_len(p, end))
+                p++;
+            int rc = token(text, (const char *)tok, (const char *)p, fn, ctx);
+            if (rc)
+                return rc;
         }
-        size_t d = delim_len(p, end);
-        if (d) {
-            p += d;
-            continue;
-        }
-        const unsigned char *t = p;
-        while (p < end && !delim_len(p, end))
-            p++;
-        int rc = token(text, (const char *)t, (const char *)p, fn, ctx);
-        if (rc)
-            return rc;
     }
     return 0;
 }

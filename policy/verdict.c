@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sg_notice.h"
 #include "sg_verdict.h"
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt)
@@ -184,26 +185,41 @@ static size_t wrap(const char *text, char **lines, size_t n, size_t max_lines, s
 size_t sg_verdict_explain(const struct sg_verdict *v, const struct sg_policy *p,
                           char **lines, size_t max_lines, size_t max_len)
 {
+    return sg_verdict_explain_to(v, p, p->actions.dsl_contact, lines, max_lines, max_len);
+}
+
+size_t sg_verdict_explain_to(const struct sg_verdict *v, const struct sg_policy *p, const char *contact,
+                             char **lines, size_t max_lines, size_t max_len)
+{
     size_t n = 0;
     struct sg_buf b = {0};
     sg_buf_printf(&b, "Your message was not sent: it breaks the %s staff communications policy.",
                   p->school.name && *p->school.name ? p->school.name : "school's");
     n = wrap(b.data, lines, n, max_lines, max_len);
+    /* Each deciding rule in three plain parts (what, which clause, what
+     * instead); the closing line always fits, so the DSL is named. */
     for (size_t i = 0; i < v->nhits && n + 2 < max_lines; i++) {
         const struct sg_rule *r = v->hits[i].rule;
         if (r->action != v->action)
             continue;
         b.len = 0;
-        sg_buf_printf(&b, "Rule %s (%s): %s", r->id, sg_category_name(r->category),
-                      r->explain ? r->explain : "this content is not allowed in school email.");
-        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+        sg_buf_printf(&b, "What was stopped: %s (rule %s, %s)",
+                      r->explain ? r->explain : "this content is not allowed in school email.", r->id,
+                      sg_category_name(r->category));
+        n = wrap(b.data, lines, n, max_lines - 1, max_len);
         b.len = 0;
-        sg_buf_printf(&b, "Policy: %s", r->cite);
-        n = wrap(b.data, lines, n, max_lines - 2, max_len);
+        sg_buf_printf(&b, "Policy clause: %s", r->cite);
+        n = wrap(b.data, lines, n, max_lines - 1, max_len);
+        const char *advice = sg_notice_advice(p, r);
+        if (*advice) {
+            b.len = 0;
+            sg_buf_printf(&b, "What to do instead: %s", advice);
+            n = wrap(b.data, lines, n, max_lines - 1, max_len);
+        }
     }
     b.len = 0;
     sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
-                  p->actions.dsl_contact, v->event_id);
+                  contact && *contact ? contact : "the Designated Safeguarding Lead", v->event_id);
     n = wrap(b.data, lines, n, max_lines, max_len);
     sg_buf_free(&b);
     return n;

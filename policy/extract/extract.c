@@ -153,28 +153,37 @@ unsigned sg_extract_nested(struct sg_extract_ctx *x, const unsigned char *data, 
     return e ? run(x, e, type, data, len, where, depth) : 0;
 }
 
+void sg_extract_ctx_init(struct sg_extract_ctx *x, const struct sg_extract_budget *b, sg_extract_emit emit,
+                         void *ctx)
+{
+    memset(x, 0, sizeof(*x));
+    x->emit = emit;
+    x->emit_ctx = ctx;
+    if (b)
+        x->b = *b;
+    else
+        sg_extract_default_budget(&x->b);
+    x->text_left = x->b.max_text;
+    x->input_left = x->b.max_input;
+    x->entries_left = x->b.max_entries;
+    clock_gettime(CLOCK_MONOTONIC, &x->deadline);
+    double secs = x->b.max_seconds > 0 ? x->b.max_seconds : 0;
+    time_t whole = (time_t)secs;
+    long frac = (long)((secs - (double)whole) * 1e9);
+    x->deadline.tv_sec += whole;
+    x->deadline.tv_nsec += frac;
+    if (x->deadline.tv_nsec >= 1000000000L) {
+        x->deadline.tv_sec++;
+        x->deadline.tv_nsec -= 1000000000L;
+    }
+}
+
 unsigned sg_extract_attachment(const unsigned char *data, size_t len, const char *sniffed,
                                const char *filename, const struct sg_extract_budget *b,
                                sg_extract_emit emit, void *ctx)
 {
-    struct sg_extract_ctx x = {.emit = emit, .emit_ctx = ctx};
-    if (b)
-        x.b = *b;
-    else
-        sg_extract_default_budget(&x.b);
-    x.text_left = x.b.max_text;
-    x.input_left = x.b.max_input;
-    x.entries_left = x.b.max_entries;
-    clock_gettime(CLOCK_MONOTONIC, &x.deadline);
-    double secs = x.b.max_seconds > 0 ? x.b.max_seconds : 0;
-    time_t whole = (time_t)secs;
-    long frac = (long)((secs - (double)whole) * 1e9);
-    x.deadline.tv_sec += whole;
-    x.deadline.tv_nsec += frac;
-    if (x.deadline.tv_nsec >= 1000000000L) {
-        x.deadline.tv_sec++;
-        x.deadline.tv_nsec -= 1000000000L;
-    }
+    struct sg_extract_ctx x;
+    sg_extract_ctx_init(&x, b, emit, ctx);
     if (!data || !len)
         return SG_EXTRACT_OK;
     const char *type = sniffed ? sniffed : sg_sniff_type(data, len, filename);

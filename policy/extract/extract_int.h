@@ -31,6 +31,12 @@ struct sg_extract_ctx {
 extern const struct sg_extractor sg_extractor_text, sg_extractor_ooxml, sg_extractor_odf,
     sg_extractor_pdf, sg_extractor_zip, sg_extractor_ole;
 
+/* A fresh extraction state: budgets full (b NULL = the defaults), the
+ * deadline max_seconds from now. Also used by the image collector
+ * (policy/image/collect.c) to read containers under the same checks. */
+void sg_extract_ctx_init(struct sg_extract_ctx *x, const struct sg_extract_budget *b, sg_extract_emit emit,
+                         void *ctx);
+
 /* True while nothing has told the extraction to stop (text, input or
  * time budget, or the caller). */
 bool sg_extract_going(struct sg_extract_ctx *x);
@@ -98,6 +104,14 @@ unsigned sg_zip_read_name(struct sg_extract_ctx *x, zip_t *za, const char *name,
 /* The entries of a zip as nested files (the zip extractor's body, also
  * used for packages that turn out not to be the Office file they seemed). */
 unsigned sg_zip_entries(struct sg_extract_ctx *x, zip_t *za, unsigned depth);
+
+/* ---- pdf ---- */
+
+/* Inflates (and throws away) every Flate stream of a PDF that is not an
+ * image, counting it against the budgets, before poppler is let near the
+ * file: poppler inflates a content stream whole and cannot be stopped.
+ * BUDGET when a stream would go past them. */
+unsigned sg_pdf_preflight(struct sg_extract_ctx *x, const unsigned char *data, size_t len);
 
 /* Between the cells of a spreadsheet row (CSV, XLSX, ODS, tables): a tab,
  * which normalising reads as a space, so "Oliver<tab>Wright" in a

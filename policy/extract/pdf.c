@@ -69,7 +69,7 @@ static unsigned inflate_count(struct sg_extract_ctx *x, const unsigned char *s, 
     return rc;
 }
 
-static unsigned preflight(struct sg_extract_ctx *x, const unsigned char *data, size_t len)
+unsigned sg_pdf_preflight(struct sg_extract_ctx *x, const unsigned char *data, size_t len)
 {
     size_t pos = 0;
     while (pos < len && sg_extract_going(x)) {
@@ -148,7 +148,7 @@ static unsigned pdf_run(const unsigned char *data, size_t len, const char *where
                         struct sg_extract_ctx *x)
 {
     (void)where;
-    unsigned rc = preflight(x, data, len);
+    unsigned rc = sg_pdf_preflight(x, data, len);
     if (rc)
         return rc;
     GBytes *bytes = g_bytes_new_static(data, len);

@@ -2,7 +2,8 @@
  * text.c - plain text and CSV attachments.
  *
  * Text is taken as UTF-8 when it is valid UTF-8, as UTF-16 when it starts
- * with a byte order mark (Excel's "Unicode text"), and otherwise as
+ * with a byte order mark (Excel's "Unicode text") or has a zero in every
+ * pair of bytes, and otherwise as
  * Windows-1252, which is what a UK Windows machine writes and which
  * covers Latin-1's printable range. CSV rows become lines with cells
  * separated by tabs (SG_XCELL), so a name and a date of birth on one row stay next
@@ -13,6 +14,7 @@
 #include <csv.h>
 #include <glib.h>
 #include "extract_int.h"
+#include "sg_message.h"
 
 /* The text as UTF-8 without a BOM, in a new buffer. */
 static char *to_utf8(const unsigned char *data, size_t len, size_t *outlen)
@@ -25,6 +27,10 @@ static char *to_utf8(const unsigned char *data, size_t len, size_t *outlen)
         from = "UTF-16LE", skip = 2;
     else if (len >= 2 && !memcmp(data, "\xfe\xff", 2))
         from = "UTF-16BE", skip = 2;
+    else if (sg_sniff_utf16(data, len) == 1)
+        from = "UTF-16LE";
+    else if (sg_sniff_utf16(data, len) == 2)
+        from = "UTF-16BE";
     const char *s = (const char *)data + skip;
     size_t n = len - skip;
     if (!from && g_utf8_validate(s, (gssize)n, NULL)) {
@@ -142,7 +148,7 @@ static const char *const text_types[] = {"text", "csv", NULL};
 const struct sg_extractor sg_extractor_text = {
     .name = "text",
     .types = text_types,
-    .doc = "plain text (UTF-8, UTF-16 with a byte order mark, else Windows-1252) and CSV "
+    .doc = "plain text (UTF-8, UTF-16 with or without a byte order mark, else Windows-1252) and CSV "
            "(rows as lines, cells separated by tabs)",
     .run = text_run,
 };

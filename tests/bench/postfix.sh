@@ -35,7 +35,7 @@ sg_init
 sg_sink_start
 sg_postfix_start
 bash tests/bench/make-mail.sh "$SG_T/typical.eml" 0
-bash tests/bench/make-mail.sh "$SG_T/attach.eml" 300
+MKATTACH=${SG_BENCH_BUILD:+$SG_BENCH_BUILD/tests/tools/mkattach} bash tests/bench/make-mail.sh "$SG_T/attach.eml" 300
 kinds=(${SG_BENCH_KINDS:-typical attach corpus})
 corpus=(tests/corpus/mail/*.eml)
 if [ -n "${SG_BENCH_BUILD:-}" ]; then

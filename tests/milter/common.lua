@@ -157,10 +157,10 @@ function Case:logged_event(action)
 	return event or self:fail("no action=" .. action .. " log line for " .. self.qid .. " in " .. log)
 end
 
--- t:rejection{rule = ..., category = ..., explain = ..., cite = ...}: the
--- message was refused with the multi-line 550 5.7.1 reply that names the
--- rule, cites the policy and quotes the event id logged for it (needs
--- opts.log).
+-- t:rejection{rule = ..., category = ..., explain = ..., cite = ..., advice = ...}:
+-- the message was refused with the multi-line 550 5.7.1 reply that says
+-- what was stopped, cites the policy, says what to do instead and quotes
+-- the event id logged for it (needs opts.log).
 --
 -- mt.eom_check(conn, MT_SMTPREPLY, code, xcode, text) compares
 -- code.." "..xcode.." "..text with the whole reply string, so for a
@@ -170,8 +170,9 @@ function Case:rejection(r)
 	local event = self:logged_event("reject")
 	local lines = {
 		"Your message was not sent: it breaks the Northfield Academy staff communications policy.",
-		"Rule " .. r.rule .. " (" .. r.category .. "): " .. r.explain,
-		"Policy: " .. r.cite,
+		"What was stopped: " .. r.explain .. " (rule " .. r.rule .. ", " .. r.category .. ")",
+		"Policy clause: " .. r.cite,
+		"What to do instead: " .. r.advice,
 		"If you think this is wrong, or the message is needed, please contact the Designated Safeguarding Lead (dsl@northfield.sch.uk) and quote event " .. event .. ".",
 	}
 	local code = ""

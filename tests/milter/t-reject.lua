@@ -20,6 +20,7 @@ t:rejection{
 	category = "offensive",
 	explain = "Offensive language is not acceptable in school email.",
 	cite = "LiFE MAT, Social Media Policy: must not use any offensive, obscene, derogatory or discriminatory language",
+	advice = "Write it again without those words; to report abuse someone sent you, forward it to the DSL.",
 }
 
 t:no_header_added("a rejected message")

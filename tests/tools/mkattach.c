@@ -32,6 +32,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mkattach TYPE OUT [INPUT]    (text from INPUT or stdin)\n"
                     "       mkattach zip OUT FILE...\n"
+                    "       mkattach imgdocx OUT PICTURE | imgpdf OUT JPEG\n"
                     "       mkattach HOSTILE OUT\n"
                     "TYPE is one of:");
     for (size_t i = 0; mka_types[i]; i++)
@@ -48,11 +49,32 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(const char *); } hostile[] = {
         {"zipbomb", mka_zipbomb}, {"pdfbomb", mka_pdfbomb}, {"deepdocx", mka_deepdocx},
         {"enczip", mka_enczip}, {"encpdf", mka_encpdf}, {"encoffice", mka_encoffice},
-        {"lyingzip", mka_lyingzip},
+        {"lyingzip", mka_lyingzip}, {"imgbombdocx", mka_imgbombdocx}, {"hugeimgpdf", mka_hugeimgpdf},
     };
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
         if (!strcmp(type, hostile[i].name))
             return hostile[i].fn(out) ? 1 : 0;
+    if (!strcmp(type, "imgdocx") || !strcmp(type, "imgpdf")) {
+        /* mkattach imgdocx OUT PICTURE, mkattach imgpdf OUT JPEG */
+        if (argc != 4)
+            usage();
+        FILE *in = fopen(argv[3], "rb");
+        if (!in) {
+            perror(argv[3]);
+            return 1;
+        }
+        size_t len = 0;
+        char *img = slurp(in, &len);
+        fclose(in);
+        if (!img)
+            return 1;
+        const char *base = strrchr(argv[3], '/');
+        base = base ? base + 1 : argv[3];
+        int rc = type[3] == 'd' ? mka_imgdocx(out, (unsigned char *)img, len, base)
+                                : mka_imgpdf(out, (unsigned char *)img, len);
+        free(img);
+        return rc ? 1 : 0;
+    }
     if (!strcmp(type, "zip")) {
         if (argc < 4)
             usage();

@@ -36,6 +36,16 @@ int mka_encpdf(const char *out);
 int mka_encoffice(const char *out);
 int mka_lyingzip(const char *out);
 
+/* Pictures in documents, for the image collector: a DOCX holding img as
+ * word/media/<media> (stored, as Word keeps pictures), and a one-page
+ * PDF drawing a JPEG as a DCTDecode image XObject at its own size. */
+int mka_imgdocx(const char *out, const unsigned char *img, size_t len, const char *media);
+int mka_imgpdf(const char *out, const unsigned char *jpeg, size_t len);
+/* A DOCX whose word/media/image1.png inflates to 256 MB (1000:1), and a
+ * PDF whose image XObject declares 100000 x 100000 over a 1 x 1 JPEG. */
+int mka_imgbombdocx(const char *out);
+int mka_hugeimgpdf(const char *out);
+
 /* The TYPE names the tool accepts, for its usage line. */
 extern const char *const mka_types[];
 

@@ -21,7 +21,8 @@
 
 const char *const mka_types[] = {"docx", "xlsx", "pptx", "odt", "pdf", "zip", "csv", "doc",
                                  "zipbomb", "pdfbomb", "deepdocx", "enczip", "encpdf",
-                                 "encoffice", "lyingzip", NULL};
+                                 "encoffice", "lyingzip", "imgdocx", "imgpdf", "imgbombdocx",
+                                 "hugeimgpdf", NULL};
 
 /* 2024-01-15 09:00:00 UTC: fixtures carry one date, not the build's. */
 #define MKA_MTIME ((time_t)1705309200)
@@ -1480,4 +1481,136 @@ int mka_doc(const char *out, const char *text, size_t len)
     int rc = write_cfb(out, st, 1);
     free(w.d);
     return rc;
+}
+
+/* ---- pictures inside documents (the logo rule's containers) ---- */
+
+/* The size a JPEG's SOF marker declares; false when none is found. */
+static bool jpeg_dims(const unsigned char *d, size_t len, unsigned *w, unsigned *h)
+{
+    size_t i = 2;
+    while (i + 9 < len && d[i] == 0xff) {
+        unsigned m = d[i + 1], seg = (unsigned)d[i + 2] << 8 | d[i + 3];
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+            *h = (unsigned)d[i + 5] << 8 | d[i + 6];
+            *w = (unsigned)d[i + 7] << 8 | d[i + 8];
+            return true;
+        }
+        i += 2 + seg;
+    }
+    return false;
+}
+
+int mka_imgdocx(const char *out, const unsigned char *img, size_t len, const char *media)
+{
+    zip_t *za = zw_open(out);
+    if (!za)
+        return -1;
+    int rc = 0;
+    struct mb b = {0};
+    mb_puts(&b, XML_DECL "<Types xmlns=\"" NS_CT "\">"
+                "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+                "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+                "<Default Extension=\"png\" ContentType=\"image/png\"/>"
+                "<Default Extension=\"jpeg\" ContentType=\"image/jpeg\"/>"
+                "<Override PartName=\"/word/document.xml\" ContentType=\"" CT_BASE
+                "wordprocessingml.document.main+xml\"/></Types>");
+    rc |= zw_add_mb(za, "[Content_Types].xml", &b);
+    root_rels(&b, "word/document.xml");
+    rc |= zw_add_mb(za, "_rels/.rels", &b);
+    mb_printf(&b, XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\"><Relationship Id=\"rId9\" Type=\"" NS_R
+                  "/image\" Target=\"media/%s\"/></Relationships>", media);
+    rc |= zw_add_mb(za, "word/_rels/document.xml.rels", &b);
+    mb_puts(&b, XML_DECL "<w:document xmlns:w=\"" NS_W "\" xmlns:r=\"" NS_R "\"><w:body>"
+                "<w:p><w:r><w:t>Letter with a picture.</w:t></w:r></w:p></w:body></w:document>");
+    rc |= zw_add_mb(za, "word/document.xml", &b);
+    char name[256];
+    snprintf(name, sizeof(name), "word/media/%s", media);
+    /* Stored, as Word keeps already-compressed pictures. */
+    rc |= zw_add(za, name, img, len, true);
+    return zw_close(za, out, rc);
+}
+
+int mka_imgbombdocx(const char *out)
+{
+    /* word/media/image1.png: a PNG signature and then 256 MB of zeros,
+     * deflated about 1000:1, beside a real document part. */
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const uint64_t total = 256ull << 20;
+    struct mb z = {0};
+    uint32_t crc;
+    if (deflate_fill(&z, sig, sizeof(sig), 0, total, &crc, NULL))
+        return -1;
+    struct rawzip rz;
+    memset(&rz, 0, sizeof(rz));
+    static const char ct[] = XML_DECL "<Types xmlns=\"" NS_CT "\"><Override PartName=\"/word/document.xml\" "
+                             "ContentType=\"" CT_BASE "wordprocessingml.document.main+xml\"/></Types>";
+    static const char doc[] = XML_DECL "<w:document xmlns:w=\"" NS_W "\"><w:body><w:p><w:r><w:t>Hi"
+                              "</w:t></w:r></w:p></w:body></w:document>";
+    rawzip_add(&rz, "[Content_Types].xml", 0, (uint32_t)crc32(0, (const Bytef *)ct, sizeof(ct) - 1), ct,
+               sizeof(ct) - 1, sizeof(ct) - 1);
+    rawzip_add(&rz, "word/document.xml", 0, (uint32_t)crc32(0, (const Bytef *)doc, sizeof(doc) - 1), doc,
+               sizeof(doc) - 1, sizeof(doc) - 1);
+    rawzip_add(&rz, "word/media/image1.png", 8, crc, z.d, z.len, (uint32_t)(total + sizeof(sig)));
+    rawzip_finish(&rz);
+    free(z.d);
+    int rc = write_file(out, rz.file.d, rz.file.len);
+    free(rz.file.d);
+    return rc;
+}
+
+/* One A4 page drawing one DCT image XObject (object 5), its dictionary
+ * declaring dw x dh. */
+static int write_imgpdf(const char *out, const unsigned char *jpeg, size_t len, unsigned dw, unsigned dh)
+{
+    struct pdfw *p = malloc(sizeof(*p));
+    if (!p)
+        return -1;
+    pdf_begin(p);
+    pdf_obj_start(p, 1);
+    mb_puts(&p->f, "<</Type/Catalog/Pages 2 0 R>>\nendobj\n");
+    pdf_obj_start(p, 2);
+    mb_puts(&p->f, "<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n");
+    pdf_obj_start(p, 3);
+    mb_puts(&p->f, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im1 5 0 R>>>>"
+                   "/Contents 4 0 R>>\nendobj\n");
+    static const char draw[] = "q 300 0 0 225 150 500 cm /Im1 Do Q\n";
+    pdf_obj_start(p, 4);
+    mb_printf(&p->f, "<</Length %zu>>\nstream\n%s\nendstream\nendobj\n", sizeof(draw) - 1, draw);
+    pdf_obj_start(p, 5);
+    mb_printf(&p->f, "<</Type/XObject/Subtype/Image/Width %u/Height %u/ColorSpace/DeviceRGB"
+                     "/BitsPerComponent 8/Filter/DCTDecode/Length %zu>>\nstream\n", dw, dh, len);
+    mb_add(&p->f, jpeg, len);
+    mb_puts(&p->f, "\nendstream\nendobj\n");
+    size_t xref = p->f.len;
+    mb_printf(&p->f, "xref\n0 6\n0000000000 65535 f \n");
+    for (unsigned i = 1; i < 6; i++)
+        mb_printf(&p->f, "%010zu 00000 n \n", p->off[i]);
+    mb_printf(&p->f, "trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%zu\n%%%%EOF\n", xref);
+    int rc = write_file(out, p->f.d, p->f.len);
+    free(p->f.d);
+    free(p);
+    return rc;
+}
+
+int mka_imgpdf(const char *out, const unsigned char *jpeg, size_t len)
+{
+    unsigned w, h;
+    if (!jpeg_dims(jpeg, len, &w, &h)) {
+        fprintf(stderr, "mkattach: imgpdf: not a JPEG (no SOF marker)\n");
+        return -1;
+    }
+    return write_imgpdf(out, jpeg, len, w, h);
+}
+
+int mka_hugeimgpdf(const char *out)
+{
+    /* A 1 x 1 grey baseline JPEG whose XObject claims 100000 x 100000. */
+    static const unsigned char tiny[] = {
+        0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x11, 0x00, 0xff, 0xc4,
+        0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xff, 0xda, 0x00, 0x08, 0x01,
+        0x01, 0x00, 0x00, 0x3f, 0x00, 0x00, 0xff, 0xd9};
+    return write_imgpdf(out, tiny, sizeof(tiny), 100000, 100000);
 }

@@ -65,6 +65,11 @@ START_TEST(quote_marks)
     char *got = kinds_of("see below\n> section 47 enquiry\n", false, false);
     ck_assert_str_eq(got, "oo");
     free(got);
+    /* In a real reply too, "> " lines above any attribution are the
+     * sender's own: every client writes "On ... wrote:" or a header block
+     * above what it quotes. */
+    expect_kinds("> add me on snap: @jo\nthanks\n", false, "oo");
+    expect_kinds("> my words\nOn Mon, 2 Nov 2026 at 10:00, Jack <j@x.com> wrote:\n> his words\n", false, "orr");
     ck_assert(sg_quote_subject_replies("RE: trip"));
     ck_assert(!sg_quote_subject_replies("Reading list"));
     ck_assert(sg_quote_subject_forwards("FW: trip"));

@@ -212,6 +212,16 @@ START_TEST(csv_and_text)
     ck_assert_uint_eq(sg_extract_attachment(cp, sizeof(cp) - 1, "text", "n.txt", NULL, collect, &t), 0);
     HAS(t, "caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d \xc2\xa3" "5");
     sg_buf_free(&t.all);
+    /* UTF-16 without a byte order mark, as some tools write it and as an
+     * octet-stream .txt would carry it: sniffed as text, read as text. */
+    static const unsigned char u16[] = "m\0y\0 \0s\0n\0a\0p\0 \0i\0s\0 \0@\0j\0o\0\n\0";
+    ck_assert_int_eq(sg_sniff_utf16(u16, sizeof(u16) - 1), 1);
+    ck_assert_str_eq(sg_sniff_type(u16, sizeof(u16) - 1, "notes.bin"), "text");
+    struct got u = {0};
+    ck_assert_uint_eq(sg_extract_attachment(u16, sizeof(u16) - 1, "text", "notes.bin", NULL, collect, &u), 0);
+    HAS(u, "my snap is @jo");
+    sg_buf_free(&u.all);
+    ck_assert_int_eq(sg_sniff_utf16((const unsigned char *)"plain ascii text", 16), 0);
     /* semicolon CSV */
     static const char semi[] = "a;b;c\n1;2;3\n";
     struct got s = {0};

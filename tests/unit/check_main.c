@@ -124,6 +124,9 @@ int main(void)
     srunner_add_suite(sr, sg_suite_pupil_names());
     srunner_add_suite(sr, sg_suite_extract());
     srunner_add_suite(sr, sg_suite_people2());
+    srunner_add_suite(sr, sg_suite_store());
+    srunner_add_suite(sr, sg_suite_notice());
+    srunner_add_suite(sr, sg_suite_image());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

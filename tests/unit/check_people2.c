@@ -111,6 +111,10 @@ static const struct {
     {"https://urldefense.proofpoint.com/v2/url?u=https-3a__www.pornhub.com_x&d=1", "urldefense.proofpoint.com",
      "pornhub.com"},
     {"web.archive.org/web/2020/https://pornhub.com/x", "web.archive.org", "pornhub.com"},
+    /* defanged, as links are shared to be copied rather than clicked */
+    {"see pornhub[.]com for it", "pornhub.com", ""},
+    {"xvideos(.)com/v", "xvideos.com", ""},
+    {"hxxps://www.xnxx[dot]com/", "xnxx.com", ""},
     /* an href broken by a new line: white space inside <...> is dropped */
     {"click <https://porn hub.com/> here", "pornhub.com", ""},
     /* safelinks around Google around the site: every layer is followed */
@@ -155,7 +159,7 @@ START_TEST(url_not_links)
 {
     static const char *const not_links[] = {
         "e.g. 3.5 and 10.30, etc.", "jo@gmail.com", "write to jo.smith@example.org today", "version 2.0", "...",
-        "http://", "a..b.com/x", "1.5kg",
+        "http://", "a..b.com/x", "1.5kg", "(see above)", "[1] and (2)", "(.)", "[.]com",
     };
     for (size_t i = 0; i < N(not_links); i++) {
         struct first_url f = first(not_links[i]);

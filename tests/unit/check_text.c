@@ -3,6 +3,7 @@
  * of both over a whole message and envelope.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,40 @@ START_TEST(evidence_cut_on_character_edge)
 }
 END_TEST
 
+static int collect_offsets(const char *m, size_t mlen, void *ctx)
+{
+    sg_buf_printf(ctx, "%zu+%zu ", (size_t)(uintptr_t)m, mlen);
+    return 0;
+}
+
+/* Windows around anchors find exactly what a whole pass finds, when every
+ * match lies near an anchor: joined windows report nothing twice. */
+START_TEST(rx_near_anchors_equals_whole_pass)
+{
+    char err[128];
+    struct sg_rx *rx = sg_rx_new("(?<![a-z])[a-z]+@[a-z]+\\.com", err, sizeof(err), NULL);
+    ck_assert_ptr_nonnull(rx);
+    const char *text = "mail jo@a.com or al@b.com, then much later xx@c.com and see@d.com";
+    size_t len = strlen(text), anchors[8], n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '@')
+            anchors[n++] = i + 1;
+    struct sg_buf whole = {0}, near = {0}, tight = {0};
+    ck_assert_int_eq(sg_rx_each(rx, text, len, collect_offsets, &whole), 0);
+    ck_assert_int_eq(sg_rx_each_near(rx, text, len, anchors, n, 512, 64, collect_offsets, &near), 0);
+    ck_assert_str_eq(whole.data, near.data);
+    /* Small windows, each its own stretch: still every match, once. */
+    ck_assert_int_eq(sg_rx_each_near(rx, text, len, anchors, n, 8, 2, collect_offsets, &tight), 0);
+    ck_assert_str_eq(whole.data, tight.data);
+    /* No anchors: nothing read. */
+    ck_assert_int_eq(sg_rx_each_near(rx, text, len, anchors, 0, 8, 2, collect_offsets, NULL), 0);
+    sg_buf_free(&whole);
+    sg_buf_free(&near);
+    sg_buf_free(&tight);
+    sg_rx_free(rx);
+}
+END_TEST
+
 START_TEST(matcher_word_boundaries)
 {
     struct sg_matcher *m = sg_matcher_new();
@@ -301,6 +336,7 @@ Suite *sg_suite_text(void)
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("text");
     tcase_add_test(tc, normalise_folds_case_space_and_tricks);
+    tcase_add_test(tc, rx_near_anchors_equals_whole_pass);
     tcase_add_test(tc, normalise_fast_path_edges);
     tcase_add_test(tc, normalise_fast_path_equals_reference_on_fixtures);
     tcase_add_test(tc, evidence_cut_on_character_edge);
