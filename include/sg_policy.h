@@ -57,6 +57,19 @@ const char *sg_category_name(enum sg_category c);
 int sg_category_parse(const char *s);
 const char *sg_rclass_name(enum sg_rclass c);
 
+/* mode: where a rule, a school or the trust is "live" (acts) or
+ * "monitor" (logs and stores what it would have done, delivers
+ * untouched). INHERIT: not set at this level. */
+enum sg_mode { SG_MODE_INHERIT = 0, SG_MODE_LIVE, SG_MODE_MONITOR };
+/* A yes/no a school may leave to the trust. */
+enum sg_switch { SG_SWITCH_INHERIT = 0, SG_SWITCH_ON, SG_SWITCH_OFF };
+
+/* footer: appended to annotated mail's text (policy/footer.c). */
+struct sg_footer {
+    char *text;                  /* for text/plain parts, UTF-8 */
+    char *html;                  /* for text/html parts; NULL = text, escaped */
+};
+
 struct sg_detector;
 struct sg_matcher;
 
@@ -80,6 +93,8 @@ struct sg_rule {
     struct sg_condition *conds;
     size_t nconds;
     unsigned line;
+    bool overridable;            /* [justify: reason] in the subject lets it through */
+    enum sg_mode mode;           /* INHERIT = the sender's school's */
 };
 
 struct sg_school {
@@ -92,6 +107,8 @@ struct sg_school {
     char **landlines;            /* the school's own numbers, digits only */
     char **official_social;      /* the school's own accounts, "host/path" */
     char **safeguarding_team;    /* DSL and deputies, when the school has one team */
+    enum sg_mode mode;           /* trust-wide; INHERIT = live */
+    bool overrides;              /* [justify: ...] honoured at all */
 };
 
 /* DSL notices of held mail (policy/notice_cfg.c). */
@@ -119,6 +136,9 @@ struct sg_school_unit {
     char *name;
     struct sg_hours hours;       /* unset = the trust-wide window */
     char **safeguarding_team;    /* this school's DSL and deputies */
+    enum sg_mode mode;           /* INHERIT = the trust's */
+    enum sg_switch overrides;    /* INHERIT = the trust's */
+    struct sg_footer footer;     /* unset = actions: footer: */
     struct sg_unit_notices notices;
 };
 
@@ -139,6 +159,7 @@ struct sg_actions_cfg {
     enum sg_action on_internal_error;
     char *dsl_contact;           /* who staff should ask, in bounces */
     enum sg_rcpt_mode recipient_mode;
+    struct sg_footer footer;     /* for annotated mail; both NULL = none */
     char *advice[SG_CAT_COUNT];  /* per category: what to do instead */
 };
 

@@ -19,6 +19,8 @@ struct sg_hit {
     bool *rcpt_on;               /* per envelope recipient */
     size_t nrcpt;
     bool demoted;                /* settled by removing its recipients */
+    bool monitored;              /* mode: monitor: recorded, does not act */
+    bool overridden;             /* let through by the sender's [justify: ...] */
 };
 
 struct sg_verdict {
@@ -34,6 +36,9 @@ struct sg_verdict {
     bool *removed;               /* per recipient, recipient_mode: remove */
     size_t nremoved;
     char *message_id;            /* set when evaluated in a worker, for the log */
+    enum sg_action would;        /* the action had monitored hits been live (>= action) */
+    char *justification;         /* the subject's [justify: ...] reason, NULL if none or not honoured */
+    char *unit;                  /* the sender's schools: id, NULL when none */
 };
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt);

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_override.h"
 #include "sg_notice.h"
 
 #define REPLY_LINES 32
@@ -35,9 +36,10 @@ static char *verdict_header(const struct sg_verdict *v)
 {
     struct sg_buf b = {0};
     sg_buf_printf(&b, "%s; categories=", sg_action_name(v->action));
-    sg_verdict_categories(v, &b);
+    /* Monitored and overridden hits are not the recipient's business. */
+    sg_verdict_acting_categories(v, &b);
     sg_buf_puts(&b, "; rules=");
-    sg_verdict_rules(v, &b);
+    sg_verdict_acting_rules(v, &b);
     sg_buf_printf(&b, "; event=%s", v->event_id);
     return sg_buf_steal(&b);
 }
@@ -50,6 +52,9 @@ static bool remove_forged(SMFICTX *ctx, struct sg_msgctx *mc)
             return false;
     for (int i = mc->own_removed; i >= 1; i--)
         if (sg_smfi->chgheader(ctx, "X-Safeguard-Removed", i, NULL) != MI_SUCCESS)
+            return false;
+    for (int i = mc->own_justified; i >= 1; i--)
+        if (sg_smfi->chgheader(ctx, "X-Safeguard-Justification", i, NULL) != MI_SUCCESS)
             return false;
     /* A notice mark that did not verify: screened, and the mark goes. */
     for (int i = mc->own_notice; i >= 1; i--)
@@ -134,7 +139,7 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     case SG_ACTION_REJECT:
         return reject(ctx, mc, v);
     case SG_ACTION_ACCEPT:
-        return remove_forged(ctx, mc) ? SMFIS_CONTINUE : tempfail(ctx, v);
+        return remove_forged(ctx, mc) && sg_override_apply(ctx, mc, v) ? SMFIS_CONTINUE : tempfail(ctx, v);
     case SG_ACTION_ANNOTATE:
     case SG_ACTION_QUARANTINE:
         break;
@@ -146,9 +151,9 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
     if (ok && v->nremoved)
         ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
-        ok = tag_subject(ctx, mc);
+        ok = sg_override_apply(ctx, mc, v) && tag_subject(ctx, mc) && sg_footer_milter(ctx, mc, v);
     /* The copy first: a hold the store does not have is tempfailed. */
-    if (ok && v->action == SG_ACTION_QUARANTINE && !sg_milter_store_put(mc, v, SG_STORE_HELD, "quarantine", NULL))
+    if (ok && v->action == SG_ACTION_QUARANTINE && !sg_milter_store_put(mc, v, SG_STORE_HELD, "quarantine", v->justification))
         return tempfail(ctx, v);
     if (ok && v->action == SG_ACTION_QUARANTINE) {
         struct sg_buf reason = {0};

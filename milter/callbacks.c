@@ -75,7 +75,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3, unsigned long *pf0,
                                unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-    unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_DELRCPT;
+    /* CHGBODY for the footer: no SMFIP_NOBODY, so the body still comes. */
+    unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_DELRCPT | SMFIF_CHGBODY;
     unsigned long want_steps = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NOEOH |
                                SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
     if ((f0 & want_actions) != want_actions) {
@@ -193,6 +194,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
             mc->own_headers++;
         else if (!strcasecmp(name, "X-Safeguard-Removed"))
             mc->own_removed++;
+        else if (!strcasecmp(name, "X-Safeguard-Justification"))
+            mc->own_justified++;
         else if (!strcasecmp(name, SG_NOTICE_HEADER) && !mc->own_notice++)
             mc->notice_mark = sg_xstrdup(value);
     }
@@ -272,6 +275,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         v.action = mc->policy->actions.on_internal_error;
     sfsistat rc = sg_actions_apply(ctx, mc, &v);
     sg_log_verdict(mc, msg, &v);
+    sg_override_record(mc, msg, &v, rc);
     if (rc == SMFIS_CONTINUE && v.action == SG_ACTION_QUARANTINE)
         sg_notify_held(mc, &v);
     sg_message_free(msg);
@@ -317,7 +321,7 @@ static sfsistat mlfi_negotiate_record(SMFICTX *ctx, unsigned long f0, unsigned l
 struct smfiDesc sg_milter_desc = {
     .xxfi_name = "safeguard-milter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_DELRCPT,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_DELRCPT | SMFIF_CHGBODY,
     .xxfi_connect = mlfi_connect,
     .xxfi_helo = NULL,
     .xxfi_envfrom = mlfi_envfrom,

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sg_engine.h"
+#include "sg_override.h"
 #include "sg_pool.h"
 
 static void usage(FILE *out)
@@ -81,10 +82,15 @@ static void print_text(const char *file, const struct sg_verdict *v, char *const
 {
     printf("%s: %s (event %s)%s\n", file, sg_action_name(v->action), v->event_id,
            v->inbound ? " - inbound, not screened" : v->safeguarding_report ? " - a report to the safeguarding team" : "");
+    if (sg_verdict_monitored(v))
+        printf("  monitor: would %s\n", sg_action_name(v->would));
+    if (v->justification)
+        printf("  justification: %s\n", v->justification);
     for (size_t i = 0; i < v->nhits; i++) {
         const struct sg_hit *h = &v->hits[i];
-        printf("  rule %s [%s] -> %s\n", h->rule->id, sg_category_name(h->rule->category),
-               sg_action_name(h->rule->action));
+        printf("  rule %s [%s] -> %s%s%s\n", h->rule->id, sg_category_name(h->rule->category),
+               h->monitored ? "would " : "", sg_action_name(h->rule->action),
+               h->monitored ? " (monitor)" : h->overridden ? " (overridden by the justification)" : "");
         printf("    evidence: %s\n", h->evidence);
         printf("    recipients:");
         for (size_t r = 0; r < h->nrcpt; r++)

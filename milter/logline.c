@@ -10,6 +10,7 @@
 #include <string.h>
 #include <syslog.h>
 #include "sg_milter.h"
+#include "sg_override.h"
 
 /* Header values can carry anything; keep log fields to one safe token. */
 static void field(struct sg_buf *b, const char *key, const char *val)
@@ -49,7 +50,13 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
 {
     const char *qid = mc->env.queue_id ? mc->env.queue_id : "NOQUEUE";
     struct sg_buf b = {0};
-    sg_buf_printf(&b, "%s: event=%s action=%s categories=", qid, v->event_id, sg_action_name(v->action));
+    /* Monitor mode: delivered untouched, and what it would have done. */
+    bool monitored = sg_verdict_monitored(v);
+    sg_buf_printf(&b, "%s: event=%s action=%s", qid, v->event_id,
+                  monitored && v->action == SG_ACTION_ACCEPT ? "monitor" : sg_action_name(v->action));
+    if (monitored)
+        sg_buf_printf(&b, " would=%s", sg_action_name(v->would));
+    sg_buf_puts(&b, " categories=");
     sg_verdict_categories(v, &b);
     sg_buf_puts(&b, " rules=");
     sg_verdict_rules(v, &b);

@@ -235,6 +235,12 @@ static bool spool_entry(const struct sg_policy *p, const struct sg_school_unit *
     return ok;
 }
 
+bool sg_notify_send(const struct sg_msgctx *mc, const char *id, char *const *to, const char *subject_line,
+                    const char *body, const char *kind)
+{
+    return send_one(mc->policy, id, to, subject_line, body, qid_of(mc), kind);
+}
+
 void sg_notify_held(const struct sg_msgctx *mc, const struct sg_verdict *v)
 {
     const struct sg_policy *p = mc->policy;

@@ -112,7 +112,8 @@ static void print_overrides(struct sg_store_entry **v, size_t n, bool csv)
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         const struct sg_store_entry *e = v[i];
-        if (e->state != SG_STORE_OVERRIDDEN && !e->justification)
+        /* A held item keeps a refused reason for the DSL: not an override. */
+        if (e->state != SG_STORE_OVERRIDDEN && (e->state != SG_STORE_EXPIRED || !e->justification))
             continue;
         if (!any)
             fputs(csv ? "\nevent_id,rules,school,justification\n" : "\nOverrides and their reasons:\n", stdout);
@@ -159,9 +160,21 @@ int qcmd_report(struct qc *c)
     for (size_t i = 0; i < n; i++) {
         enum sg_store_state s = outcome(c, v[i]);
         const char *school = v[i]->school ? v[i]->school : "-";
-        for (size_t h = 0; h < v[i]->nhits; h++)
+        for (size_t h = 0; h < v[i]->nhits; h++) {
+            /* Each rule by what it did (sg_hit_action_name): a monitored
+             * or overridden hit counts as such in any item, and a hit
+             * that only annotated a delivered item not at all. */
+            const char *ha = v[i]->hits[h].action ? v[i]->hits[h].action : "";
+            enum sg_store_state hs = s;
+            if (!strncmp(ha, "monitor:", 8))
+                hs = SG_STORE_MONITORED;
+            else if (!strncmp(ha, "override:", 9))
+                hs = SG_STORE_OVERRIDDEN;
+            else if (s == SG_STORE_MONITORED || s == SG_STORE_OVERRIDDEN)
+                continue;
             count(row_for(&rows, &nrows, v[i]->hits[h].rule ? v[i]->hits[h].rule : "?",
-                          v[i]->hits[h].category ? v[i]->hits[h].category : "?", school), s);
+                          v[i]->hits[h].category ? v[i]->hits[h].category : "?", school), hs);
+        }
         if (!v[i]->nhits)            /* held for a limit: no rule */
             count(row_for(&rows, &nrows, "-", "-", school), s);
     }

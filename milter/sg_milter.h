@@ -25,6 +25,7 @@ struct sg_smfi_ops {
     int (*setreply)(SMFICTX *, char *, char *, char *);
     int (*setmlreply)(SMFICTX *, const char *, const char *, char *const *lines, size_t n);
     int (*delrcpt)(SMFICTX *, char *);
+    int (*replacebody)(SMFICTX *, unsigned char *, int);
     int (*setsymlist)(SMFICTX *, int, char *);  /* may be NULL (test stand-ins) */
 };
 extern const struct sg_smfi_ops *sg_smfi;
@@ -60,6 +61,7 @@ struct sg_msgctx {
     char *subject_raw;           /* as received, for the subject tag */
     int own_headers;             /* verdict headers already present (forged) */
     int own_removed;             /* X-Safeguard-Removed already present */
+    int own_justified;           /* X-Safeguard-Justification already present (forged) */
     char *failure;               /* internal error seen before eom */
     char *mta;                   /* "postfix", "sendmail": how a held copy is released */
     char *message_id_raw;        /* first Message-ID header, for the store and the release mark */
@@ -80,6 +82,17 @@ struct sg_connctx {
 sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
 /* "%" doubled, control characters flattened, for smfi_setmlreply. */
 char *sg_reply_escape(const char *line);
+
+/* override.c: [justify: ...] honoured (subject, header), the footer, and
+ * the log lines and store records of overridden and monitored mail. */
+bool sg_override_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
+bool sg_footer_milter(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_verdict *v);
+void sg_override_record(struct sg_msgctx *mc, const struct sg_message *msg, const struct sg_verdict *v,
+                        sfsistat rc);
+/* A header value: controls removed, RFC 2047 when not ASCII. */
+char *sg_override_header_text(const char *utf8);
+/* The DSL's notice of an override, sent through notices: (override.c). */
+void sg_override_notify_dsl(const struct sg_msgctx *mc, const struct sg_verdict *v);
 
 /* logline.c */
 void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg,
@@ -128,6 +141,9 @@ bool sg_milter_released_copy(const struct sg_msgctx *mc);
 bool sg_notify_init(const struct sg_policy *p);     /* the key, created when absent */
 bool sg_notify_is_notice(const struct sg_msgctx *mc);
 void sg_notify_held(const struct sg_msgctx *mc, const struct sg_verdict *v);
+/* One notice, marked and sent at once (the override notice, override.c). */
+bool sg_notify_send(const struct sg_msgctx *mc, const char *id, char *const *to, const char *subject_line,
+                    const char *body, const char *kind);
 int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, char *err, size_t errlen);
 void sg_notify_flush(const struct sg_policy *p, time_t now, bool force);
 void sg_notify_tick(void);                          /* digests due, from the reload thread */

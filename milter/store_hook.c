@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include "sg_milter.h"
+#include "sg_override.h"
 #include "sg_store.h"
 
 static struct sg_store *store;
@@ -91,7 +92,7 @@ bool sg_milter_store_put(struct sg_msgctx *mc, const struct sg_verdict *v, enum 
     struct sg_store_hit *hits = sg_xcalloc(v->nhits + 1, sizeof(*hits));
     for (size_t i = 0; i < v->nhits; i++) {
         const struct sg_rule *r = v->hits[i].rule;
-        hits[i] = (struct sg_store_hit){r->id, sg_category_name(r->category), sg_action_name(r->action), r->cite,
+        hits[i] = (struct sg_store_hit){r->id, sg_category_name(r->category), sg_hit_action_name(v, &v->hits[i]), r->cite,
                                         v->hits[i].evidence};
     }
     char *subject = mc->subject_raw ? g_mime_utils_header_decode_text(NULL, mc->subject_raw) : NULL;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include "sg_detector.h"
 #include "sg_engine.h"
+#include "sg_override.h"
 #include "sg_image.h"
 #include "sg_schema.h"
 #include "sg_segment.h"
@@ -312,7 +313,7 @@ static void settle_by_removal(struct sg_verdict *v)
     size_t nremoved = 0;
     for (size_t h = 0; h < v->nhits; h++) {
         const struct sg_hit *hit = &v->hits[h];
-        if (hit->rule->action < SG_ACTION_QUARANTINE || !hit->rule->to_mask)
+        if (hit->rule->action < SG_ACTION_QUARANTINE || !hit->rule->to_mask || hit->monitored || hit->overridden)
             continue;
         for (size_t i = 0; i < v->nrcpt; i++)
             if (hit->rcpt_on[i] && !removed[i]) {
@@ -329,7 +330,8 @@ static void settle_by_removal(struct sg_verdict *v)
     v->action = SG_ACTION_ANNOTATE;  /* the removal itself is always marked */
     for (size_t h = 0; h < v->nhits; h++) {
         struct sg_hit *hit = &v->hits[h];
-        hit->demoted = hit->rule->action >= SG_ACTION_QUARANTINE && hit->rule->to_mask;
+        hit->demoted = hit->rule->action >= SG_ACTION_QUARANTINE && hit->rule->to_mask && !hit->monitored &&
+                       !hit->overridden;
         if (!hit->demoted && hit->rule->action > v->action)
             v->action = hit->rule->action;
     }
@@ -414,8 +416,13 @@ void sg_engine_evaluate(const struct sg_policy *p, const struct sg_envelope *env
         eval_rule(&p->rules[i], &scan, v);
     if (sg_rx_limit_take())
         v->limits_hit |= SG_LIMIT_REGEX;
-    if (!v->error && p->actions.recipient_mode == SG_RCPT_REMOVE)
+    /* Monitored hits only record; justified ones let the message go. */
+    if (!v->error)
+        sg_override_settle(p, scan.sender, msg->subject, v);
+    if (!v->error && p->actions.recipient_mode == SG_RCPT_REMOVE) {
         settle_by_removal(v);
+        sg_override_recount(v);
+    }
 
 out:
     sg_engine_settle(p, v);

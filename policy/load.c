@@ -16,6 +16,7 @@
 #include <strings.h>
 #include "sg_config.h"
 #include "sg_detector.h"
+#include "sg_override.h"
 #include "sg_notice.h"
 #include "sg_policy.h"
 #include "sg_schema.h"
@@ -106,7 +107,7 @@ static const char *const standard_fields[] = {
     "ARC-Authentication-Results", "Authentication-Results", "Received-SPF", "In-Reply-To", "References",
     "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Date", "Resent-Sender",
     "Resent-Message-ID", "Delivered-To", "List-Id", "List-Unsubscribe", "Comments", "Keywords",
-    "X-Safeguard-Removed", NULL,
+    "X-Safeguard-Removed", "X-Safeguard-Justification", NULL,
 };
 
 static void parse_header_name(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -180,6 +181,14 @@ const struct sg_cfg_key sg_schema_school[] = {
      .def = "[]", .shape = "list of host/path",
      .doc = "The school's own social media accounts, e.g. `twitter.com/northfieldacad`: links to them (and "
             "below them) are not personal."},
+    {.key = "mode", .type = SG_CFG_CUSTOM, .offset = SCHOOL(mode), .custom = sg_load_parse_mode, .def = "live",
+     .shape = "live or monitor",
+     .doc = "Trust-wide `monitor`: rules are evaluated, and what they would have done is logged (`action=monitor "
+            "would=quarantine`) and stored, but the message is delivered untouched. A `schools:` entry's or a "
+            "rule's own `mode` wins over this one (the rule's first). Limits and internal errors still act."},
+    {.key = "overrides", .type = SG_CFG_BOOL, .offset = SCHOOL(overrides), .def = "true",
+     .doc = "Whether `[justify: reason]` in a resent subject lets through rules marked `overridable` "
+            "(a `schools:` entry may say otherwise for its staff). `false`: no bounce offers it."},
     {.key = NULL},
 };
 
@@ -197,6 +206,12 @@ const struct sg_cfg_key sg_schema_actions[] = {
     {.key = "dsl_contact", .type = SG_CFG_STR, .offset = ACT(dsl_contact), .def = "the Designated Safeguarding Lead",
      .doc = "Named in bounces and staff notices: whom staff should ask. Left at the default, the sender's "
             "school's DSL addresses follow it in brackets (`notices: dsl:`, else the `safeguarding_team`)."},
+    {.key = "footer", .type = SG_CFG_CUSTOM, .offset = ACT(footer), .custom = sg_load_parse_footer,
+     .shape = "mapping", .sub = sg_schema_footer,
+     .doc = "A disclaimer appended to annotated mail, as Exchange's are: `text` to text/plain bodies, `html` to "
+            "text/html ones (every alternative), MIME-correct, each part's charset and transfer encoding kept. "
+            "Signed or encrypted mail is left alone (logged `footer=skipped`). Run the milter before any DKIM "
+            "signer. A `schools:` entry's footer replaces it for that school's staff."},
     {.key = "recipient_mode", .type = SG_CFG_CUSTOM, .offset = ACT(recipient_mode), .custom = parse_rcpt_mode,
      .def = "hold", .shape = "hold or remove",
      .doc = "`hold`: a message that breaks a recipient-scoped quarantine/reject rule is held or rejected "
@@ -527,6 +542,7 @@ void sg_policy_unref(struct sg_policy *p)
         free(p->units[i].name);
         sg_hours_free(&p->units[i].hours);
         sg_strv_free(p->units[i].safeguarding_team);
+        sg_footer_free(&p->units[i].footer);
     }
     free(p->units);
     free(p->outbound.nets);
@@ -536,6 +552,7 @@ void sg_policy_unref(struct sg_policy *p)
     free(p->warnings);
     sg_strv_free(p->list_files);
     sg_cfg_free_table(sg_schema_actions, &p->actions);
+    sg_footer_free(&p->actions.footer);
     sg_load_quarantine_free(p);
     free(p->actions.header);
     free(p->path);

@@ -12,6 +12,7 @@
 #include "sg_config.h"
 #include "sg_notice.h"
 #include "sg_schema.h"
+#include "sg_override.h"
 
 static void parse_hours_field(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 {
@@ -30,6 +31,15 @@ const struct sg_cfg_key sg_schema_unit[] = {
     {.key = "safeguarding_team", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, safeguarding_team),
      .custom = sg_load_parse_addresses, .def = "[]", .shape = "list of addresses",
      .doc = "This school's DSL and deputies: mail from its staff to them alone is a report (see `school:`)."},
+    {.key = "mode", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, mode), .custom = sg_load_parse_mode,
+     .shape = "live or monitor", .doc = "`monitor` for this school's staff while it rolls the policy out (see "
+     "`school: mode`). Omitted: the trust's."},
+    {.key = "overrides", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, overrides),
+     .custom = sg_load_parse_switch, .shape = "true or false",
+     .doc = "`false`: this school's staff cannot override any rule with `[justify: ...]`. Omitted: the trust's."},
+    {.key = "footer", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, footer),
+     .custom = sg_load_parse_footer, .shape = "mapping", .sub = sg_schema_footer,
+     .doc = "This school's footer for its staff's annotated mail, instead of `actions: footer:`."},
     {.key = "notices", .type = SG_CFG_CUSTOM, .offset = offsetof(struct sg_school_unit, notices),
      .custom = sg_load_unit_notices, .shape = "mapping", .sub = sg_schema_unit_notices,
      .doc = "This school's DSL notice addresses and digest (see `notices:`)."},

@@ -14,6 +14,7 @@
 #include "sg_config.h"
 #include "sg_detector.h"
 #include "sg_schema.h"
+#include "sg_override.h"
 #include "sg_text.h"
 #include "namefind.h"
 #include <unistd.h>
@@ -188,6 +189,16 @@ const struct sg_cfg_key sg_schema_rule[] = {
     {.key = "family_exempt", .type = SG_CFG_BOOL, .offset = RULE(family_exempt), .shape = "true or false",
      .doc = "A pupil listed in `relatives` with the sender is exempt from the rule (for that pupil only). Default "
             "true for `pupil-contact`, `contact-details`, `social-media` and `out-of-hours`, false otherwise."},
+    {.key = "overridable", .type = SG_CFG_BOOL, .offset = RULE(overridable), .def = "false",
+     .doc = "A `quarantine` or `reject` of this rule may be overridden: the bounce tells the sender to resend "
+            "with `[justify: reason]` in the subject, and the resend is delivered with the tag removed and an "
+            "`X-Safeguard-Justification` header, logged (rules, the reason's length), stored and notified to the "
+            "DSL. Other rules that hit the same message still act. Leave personal-data rules non-overridable."},
+    {.key = "mode", .type = SG_CFG_CUSTOM, .offset = RULE(mode), .custom = sg_load_parse_mode,
+     .shape = "live or monitor",
+     .doc = "`monitor`: the rule's hits are logged and stored as what it would have done, and do not act. "
+            "`live`: it acts even where its school or the trust monitors. Omitted: the sender's school's mode, "
+            "else the trust's (`school: mode`)."},
     {.key = NULL},
 };
 
@@ -257,6 +268,8 @@ static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
         sg_cfg_error(cfg, node, "rule %s has no cite (the policy clause it enforces)", id);
     if (!has(seen, "match") && !has(seen, "to"))
         sg_cfg_error(cfg, node, "rule %s has neither to: nor match:, so it would match every message", id);
+    if (r->overridable && r->action < SG_ACTION_QUARANTINE)
+        sg_cfg_warn_node(cfg, node, "rule %s is overridable but does not hold or reject, so there is nothing to override", id);
 }
 
 void sg_load_rules(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p)

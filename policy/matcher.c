@@ -109,14 +109,12 @@ static inline bool is_ascii_letter(unsigned char c)
 }
 
 /* The bytes fold_lookalikes() reads as letters between letters. */
+static const bool lookalikes[256] = {['0'] = true, ['1'] = true, ['3'] = true, ['4'] = true, ['5'] = true,
+                                     ['7'] = true, ['@'] = true, ['$'] = true, ['!'] = true};
+
 static inline bool is_lookalike(unsigned char c)
 {
-    switch (c) {
-    case '0': case '1': case '3': case '4': case '5': case '7': case '@': case '$': case '!':
-        return true;
-    default:
-        return false;
-    }
+    return lookalikes[c];
 }
 
 /* The copy that is scanned, and every phrase, read "-" as a space and a

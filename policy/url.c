@@ -586,9 +586,12 @@ static bool delim_ends_at(const unsigned char *lo, const unsigned char *t)
 /* Bytes without which no token is a link: token() wants a ".", "%", an
  * ideographic full stop (E3 80 82) or a defanged dot ("[dot]", "(.)"),
  * bracketed() a "<". */
-static bool url_byte(unsigned char c)
+static const bool url_bytes[256] = {['.'] = true, ['%'] = true, [0xE3] = true, ['<'] = true, ['['] = true,
+                                    ['('] = true};
+
+static inline bool url_byte(unsigned char c)
 {
-    return c == '.' || c == '%' || c == 0xE3 || c == '<' || c == '[' || c == '(';
+    return url_bytes[c];
 }
 
 int sg_url_each(const char *text, size_t len, int (*fn)(const struct sg_url *u, void *ctx), void *ctx)

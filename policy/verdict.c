@@ -8,6 +8,7 @@
 #include <string.h>
 #include "sg_notice.h"
 #include "sg_verdict.h"
+#include "sg_override.h"
 
 void sg_verdict_init(struct sg_verdict *v, size_t nrcpt)
 {
@@ -27,6 +28,10 @@ void sg_verdict_clear(struct sg_verdict *v)
     free(v->removed);
     free(v->message_id);
     v->message_id = NULL;
+    free(v->justification);
+    v->justification = NULL;
+    free(v->unit);
+    v->unit = NULL;
     v->removed = NULL;
     v->nremoved = 0;
     v->hits = NULL;
@@ -43,6 +48,8 @@ void sg_verdict_add_hit(struct sg_verdict *v, const struct sg_rule *rule, char *
     h->rcpt_on = rcpt_on;
     h->nrcpt = v->nrcpt;
     h->demoted = false;
+    h->monitored = false;
+    h->overridden = false;
     if (rule->action > v->action && v->action != SG_ACTION_TEMPFAIL)
         v->action = rule->action;
 }
@@ -141,9 +148,23 @@ void sg_verdict_json(const struct sg_verdict *v, const char *file, char *const *
         json_rcpts(out, h->rcpt_on, h->nrcpt, rcpts);
         sg_buf_puts(out, ",\"evidence\":");
         sg_json_string(out, h->evidence);
+        if (h->monitored)
+            sg_buf_puts(out, ",\"mode\":\"monitor\"");
+        if (h->overridden)
+            sg_buf_puts(out, ",\"overridden\":true");
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, "]");
+    if (sg_verdict_monitored(v))
+        sg_buf_printf(out, ",\"would\":\"%s\"", sg_action_name(v->would));
+    if (v->justification) {
+        sg_buf_puts(out, ",\"justification\":");
+        sg_json_string(out, v->justification);
+    }
+    if (v->unit) {
+        sg_buf_puts(out, ",\"school\":");
+        sg_json_string(out, v->unit);
+    }
     if (v->nremoved) {
         sg_buf_puts(out, ",\"removed\":");
         json_rcpts(out, v->removed, v->nrcpt, rcpts);
@@ -200,7 +221,7 @@ size_t sg_verdict_explain_to(const struct sg_verdict *v, const struct sg_policy 
      * instead); the closing line always fits, so the DSL is named. */
     for (size_t i = 0; i < v->nhits && n + 2 < max_lines; i++) {
         const struct sg_rule *r = v->hits[i].rule;
-        if (r->action != v->action)
+        if (r->action != v->action || v->hits[i].monitored || v->hits[i].overridden)
             continue;
         b.len = 0;
         sg_buf_printf(&b, "What was stopped: %s (rule %s, %s)",
@@ -217,6 +238,8 @@ size_t sg_verdict_explain_to(const struct sg_verdict *v, const struct sg_policy 
             n = wrap(b.data, lines, n, max_lines - 1, max_len);
         }
     }
+    if (sg_override_offered(v, p))
+        n = wrap(sg_override_offer_text, lines, n, max_lines - 1, max_len);
     b.len = 0;
     sg_buf_printf(&b, "If you think this is wrong, or the message is needed, please contact %s and quote event %s.",
                   contact && *contact ? contact : "the Designated Safeguarding Lead", v->event_id);

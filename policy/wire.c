@@ -10,6 +10,7 @@
 #include <string.h>
 #include "sg_policy.h"
 #include "sg_wire.h"
+#include "sg_override.h"
 
 #define NULL_STR 0xffffffffu
 
@@ -173,10 +174,14 @@ void sg_wire_reply(struct sg_buf *out, const struct sg_verdict *v, const struct 
     for (size_t i = 0; i < v->nhits; i++) {
         const struct sg_hit *h = &v->hits[i];
         put_u32(out, (uint32_t)(h->rule - p->rules));
-        put_u32(out, h->demoted ? 1u : 0u);
+        put_u32(out, (h->demoted ? 1u : 0u) | (h->monitored ? 2u : 0u) | (h->overridden ? 4u : 0u));
         put_str(out, h->evidence);
         put_flags(out, h->rcpt_on, v->nrcpt);
     }
+    /* Monitor and override (sg_override.h). */
+    put_u32(out, (uint32_t)v->would);
+    put_str(out, v->justification);
+    put_str(out, v->unit);
 }
 
 bool sg_wire_parse_reply(const unsigned char *body, size_t len, const struct sg_policy *p,
@@ -222,7 +227,23 @@ bool sg_wire_parse_reply(const unsigned char *body, size_t len, const struct sg_
         }
         v->hits = sg_xrealloc(v->hits, (v->nhits + 1) * sizeof(*v->hits));
         v->hits[v->nhits++] = (struct sg_hit){.rule = &p->rules[idx], .evidence = ev, .rcpt_on = on,
-                                              .nrcpt = nrcpt, .demoted = demoted != 0};
+                                              .nrcpt = nrcpt, .demoted = (demoted & 1u) != 0,
+                                              .monitored = (demoted & 2u) != 0, .overridden = (demoted & 4u) != 0};
     }
+    uint32_t would = get_u32(&r);
+    char *why = get_str(&r), *unit = get_str(&r);
+    /* The worker read the reason from the mail: hold it to the same
+     * bounds the engine does. */
+    if (r.bad || would > SG_ACTION_TEMPFAIL || (why && strlen(why) > SG_JUSTIFY_MAX) ||
+        (unit && !sg_policy_unit(p, unit))) {
+        free(why);
+        free(unit);
+        return false;
+    }
+    v->would = (enum sg_action)would;
+    free(v->justification);
+    v->justification = why;
+    free(v->unit);
+    v->unit = unit;
     return !r.bad && r.p == r.end;
 }

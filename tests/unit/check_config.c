@@ -407,7 +407,7 @@ START_TEST(unknown_keys_list_the_valid_ones)
 {
     expect_error(HEAD "  - id: r1\n    category: offensive\n    match: {phrases: [x]}\n"
                  "    action: reject\n    cite: c\n    colour: red\n", 11, 5,
-                 "unknown key \"colour\" in rule (valid keys: id, category, to, match, action, cite, explain, advice, except_senders, except_recipients, contacts_exempt, family_exempt)");
+                 "unknown key \"colour\" in rule (valid keys: id, category, to, match, action, cite, explain, advice, except_senders, except_recipients, contacts_exempt, family_exempt, overridable, mode)");
     expect_error("limits:\n  max_mem: 1\n" HEAD RULE_X, 2, 3, "(valid keys: spool_memory, max_message_size,");
     expect_error(HEAD "  - id: r\n    category: offensive\n    match: {phrases: [x], colour: 1}\n    action: reject\n    cite: c\n",
                  8, 27, "unknown key \"colour\" in match (valid keys: phrases, regex,");

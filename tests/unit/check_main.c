@@ -124,6 +124,8 @@ int main(void)
     srunner_add_suite(sr, sg_suite_pupil_names());
     srunner_add_suite(sr, sg_suite_extract());
     srunner_add_suite(sr, sg_suite_people2());
+    srunner_add_suite(sr, sg_suite_override());
+    srunner_add_suite(sr, sg_suite_footer());
     srunner_add_suite(sr, sg_suite_store());
     srunner_add_suite(sr, sg_suite_notice());
     srunner_add_suite(sr, sg_suite_image());

@@ -44,10 +44,11 @@ static int f_setmlreply(SMFICTX *c, const char *a, const char *b, char *const *l
     return MI_SUCCESS;
 }
 static int f_delrcpt(SMFICTX *c, char *r) { sg_buf_printf(&calls, "delrcpt %s\n", r); return MI_SUCCESS; }
+static int f_replacebody(SMFICTX *c, unsigned char *b, int n) { sg_buf_printf(&calls, "replacebody %.*s\n", n, (const char *)b); return MI_SUCCESS; }
 
 static const struct sg_smfi_ops fake = {
     f_getpriv, f_setpriv, f_getsymval, f_insheader, f_chgheader, f_addheader,
-    f_quarantine, f_setreply, f_setmlreply, f_delrcpt, NULL,
+    f_quarantine, f_setreply, f_setmlreply, f_delrcpt, f_replacebody, NULL,
 };
 
 static SMFICTX *ctx = (SMFICTX *)&priv;     /* never dereferenced */
@@ -218,6 +219,82 @@ START_TEST(mta_kind_reaches_the_message)
 }
 END_TEST
 
+/* Override, monitor mode and the footer (milter/override.c). */
+START_TEST(justified_resend_is_delivered_without_tag)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Re: [Justify:  parent asked for it ] Plan",
+                          "X-Safeguard-Justification", "forged", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan is attached.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader X-Safeguard-Justification 1 (delete)\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 Re: Plan\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "insheader 0 X-Safeguard-Justification: parent asked for it\n"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "quarantine"));
+    finish();
+}
+END_TEST
+
+START_TEST(justified_encoded_subject_and_reason)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    /* "[justify: café reason] Plan \u00e9t\u00e9" */
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "=?UTF-8?B?W2p1c3RpZnk6IGNhZsOpIHJlYXNvbl0gUGxhbiDDqXTDqQ==?=", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 Plan =?UTF-8?b?w6l0w6k=?=\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "insheader 0 X-Safeguard-Justification: =?"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "justify"));
+    ck_assert_ptr_null(strstr(calls.data, "\r"));
+    finish();
+}
+END_TEST
+
+START_TEST(justification_does_not_lift_other_rules)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "[justify: needed] Plan", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The care plan and her pupil number.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "quarantine safeguard "), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "rules=plan-leaving,upn-leaving"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "X-Safeguard-Justification"));
+    ck_assert_ptr_null(strstr(calls.data, "chgheader Subject"));
+    finish();
+}
+END_TEST
+
+START_TEST(monitored_message_is_untouched)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Story", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "A newspaper called about the fair.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(calls.len == 0, "a monitored message was changed: %s", calls.data);
+    finish();
+}
+END_TEST
+
+START_TEST(annotated_message_gets_footer)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Notes", "Content-Type", "text/plain; charset=us-ascii", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The minutes are attached.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "chgheader Subject 1 [SAFEGUARD] Notes\n"), "%s", calls.data);
+    ck_assert_msg(strstr(calls.data, "replacebody The minutes are attached.\r\n\r\nNorthfield Academy: this email and any "
+                                     "attachments are confidential.\r\n\n"), "%s", calls.data);
+    ck_assert_ptr_null(strstr(calls.data, "chgheader Content-Type"));
+    finish();
+    /* A monitored rule beside it stays out of the header. */
+    use_policy(sg_test_data("policy/override.yaml"));
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "The minutes, and a newspaper.\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "X-Safeguard-Verdict: annotate; categories=confidential; rules=minutes; event="),
+                  "%s", calls.data);
+    finish();
+}
+END_TEST
+
 /* A store in a fresh folder for the hold tests; rm -rf'd by drop_store. */
 static char store_dir[64];
 
@@ -316,11 +393,55 @@ START_TEST(released_copy_passes_once)
 }
 END_TEST
 
+/* Overridden and monitored mail goes into the store with its state,
+ * action and (for an override) the reason. */
+START_TEST(override_and_monitor_are_stored)
+{
+    use_policy(sg_test_data("policy/override.yaml"));
+    struct sg_store *st = use_store();
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *h1[] = {"From", "t@northfield.sch.uk", "Subject", "[justify: parent asked] Plan", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, h1, "The care plan.\r\n"), SMFIS_CONTINUE);
+    const char *h2[] = {"From", "t@northfield.sch.uk", "Subject", "Story", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, h2, "A newspaper called.\r\n"), SMFIS_CONTINUE);
+    size_t n = 0;
+    char *err = NULL;
+    struct sg_store_entry **v = sg_store_list(st, NULL, &n, &err);
+    ck_assert_msg(n == 2, "%zu items: %s", n, err ? err : "");
+    bool over = false, mon = false;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i]->state == SG_STORE_OVERRIDDEN) {
+            over = true;
+            ck_assert_str_eq(v[i]->action, "override");
+            ck_assert_str_eq(v[i]->justification, "parent asked");
+            ck_assert_str_eq(v[i]->hits[0].rule, "plan-leaving");
+            ck_assert_str_eq(v[i]->hits[0].action, "override:quarantine");
+        } else if (v[i]->state == SG_STORE_MONITORED) {
+            mon = true;
+            ck_assert_str_eq(v[i]->action, "monitor:quarantine");
+            ck_assert_str_eq(v[i]->hits[0].rule, "press");
+            ck_assert_str_eq(v[i]->hits[0].action, "monitor:quarantine");
+            ck_assert_str_eq(v[i]->hits[0].evidence, "phrase \"newspaper\"");
+        }
+    }
+    ck_assert(over && mon);
+    sg_store_list_free(v, n);
+    drop_store();
+    finish();
+}
+END_TEST
+
 Suite *sg_suite_milter(void)
 {
     Suite *s = suite_create("milter");
     TCase *tc = tcase_create("callbacks");
     tcase_add_test(tc, annotate_tags_and_removes_forged);
+    tcase_add_test(tc, justified_resend_is_delivered_without_tag);
+    tcase_add_test(tc, justified_encoded_subject_and_reason);
+    tcase_add_test(tc, justification_does_not_lift_other_rules);
+    tcase_add_test(tc, monitored_message_is_untouched);
+    tcase_add_test(tc, annotated_message_gets_footer);
+    tcase_add_test(tc, override_and_monitor_are_stored);
     tcase_add_test(tc, reject_reply_is_escaped_and_bounded);
     tcase_add_test(tc, quarantine_calls_smfi_quarantine);
     tcase_add_test(tc, removal_uses_raw_recipient);

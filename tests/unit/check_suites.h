@@ -17,6 +17,8 @@ Suite *sg_suite_content(void);
 Suite *sg_suite_pupil_names(void);
 Suite *sg_suite_extract(void);
 Suite *sg_suite_people2(void);
+Suite *sg_suite_override(void);
+Suite *sg_suite_footer(void);
 Suite *sg_suite_store(void);
 Suite *sg_suite_notice(void);
 Suite *sg_suite_image(void);
