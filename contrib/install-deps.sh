@@ -14,6 +14,7 @@ pkgs=(
   postfix swaks miltertest jq procps time
   m4
   clang libclang-rt-14-dev
+  fonts-dejavu-core
 )
 [ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang libnet-dns-perl bc)
 

@@ -108,6 +108,7 @@ struct sg_detector {
     bool needs_text;
     bool needs_attachments;      /* reads attachment bytes, not just names and types */
     bool needs_images;           /* reads scan->images: the engine decodes the message's pictures */
+    unsigned default_to;         /* SG_RCLASS_BIT()s of a rule written without to: (0 = every recipient) */
     /* Its options as a key table ({NULL} ended), when it takes a mapping:
      * the walker checks them, the reference documents them. NULL = none. */
     const struct sg_cfg_key *options;

@@ -250,6 +250,10 @@ static void parse_rule(struct sg_cfg *cfg, yaml_node_t *node, struct sg_rule *r)
         return;
     }
     uint64_t seen = sg_cfg_apply_table(cfg, node, sg_schema_rule, r, "rule");
+    /* A condition may bring its own scope for a rule without to: (the logo
+     * rule: outside the trust). */
+    for (size_t c = 0; !has(seen, "to") && c < r->nconds; c++)
+        r->to_mask |= r->conds[c].det->default_to;
     /* The policies exempt a member of staff's own child from the contact
      * rules (seed 002 "own child, or relative"; 003 "immediate family"). */
     if (!has(seen, "contacts_exempt"))

@@ -17,6 +17,7 @@
 #include <hs/hs.h>
 #include "sg_text.h"
 #include "hscache.h"
+#include "rxlit.h"
 
 struct sg_matcher {
     char **phrases;              /* normalised, as given */
@@ -72,13 +73,11 @@ static unsigned expr_slot(struct sg_matcher *m)
  * sides (the scanned copy of the text has its hyphens turned to spaces),
  * so "fixed-term" still finds "fixed term"; a second literal without the
  * separators finds "fixedterm"-style spellings ("e-mail", "email"). */
-static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
+static void add_literal(struct sg_matcher *m, const char *lit, unsigned id, unsigned char edges)
 {
     size_t n = strlen(lit);
     if (!n)
         return;
-    unsigned char edges = (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
-                                          (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0));
     /* A short word ("hr", "sen") occurs inside other words every few
      * hundred bytes: with \b Hyperscan drops those itself instead of
      * calling back for each. A few hundred such cost the build nothing;
@@ -101,6 +100,14 @@ static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
     m->expr_id[e] = id;
     m->expr_len[e] = (unsigned)n;
     m->expr_edges[e] = edges;
+}
+
+static void add_expr(struct sg_matcher *m, const char *lit, unsigned id)
+{
+    size_t n = strlen(lit);
+    if (n)
+        add_literal(m, lit, id, (unsigned char)((is_word_byte((unsigned char)lit[0]) ? 1 : 0) |
+                                                (is_word_byte((unsigned char)lit[n - 1]) ? 2 : 0)));
 }
 
 static inline bool is_ascii_letter(unsigned char c)
@@ -192,6 +199,20 @@ static char *single_spaced(const char *pat)
     return sg_buf_steal(&b);
 }
 
+/* A new pattern id whose text (for evidence) is text. */
+static unsigned new_id(struct sg_matcher *m, const char *text)
+{
+    if (m->count == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
+    }
+    m->phrases[m->count] = sg_xstrdup(text);
+    return m->count++;
+}
+
+/* Phrases one finite regex may stand for before it stays a regex. */
+#define SG_MATCHER_RXLIT_MAX 256
+
 static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor)
 {
     struct sg_buf key = {0};
@@ -200,6 +221,20 @@ static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor
     if (known) {
         sg_buf_free(&key);
         return GPOINTER_TO_UINT(known) - 1;
+    }
+    /* A regex that only spells out phrases goes in as those phrases:
+     * literals cost Hyperscan next to nothing, automata add up. */
+    unsigned edges = 0;
+    char **lits = anchor ? NULL : sg_rxlit_expand(pattern, SG_MATCHER_RXLIT_MAX, &edges);
+    if (lits) {
+        unsigned id = new_id(m, key.data);
+        for (size_t i = 0; lits[i]; i++) {
+            fold_lookalikes(lits[i], strlen(lits[i]), lits[i]);
+            add_literal(m, lits[i], id, (unsigned char)edges);
+        }
+        sg_strv_free(lits);
+        g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
+        return id;
     }
     /* Hyperscan reads most of pcre2's syntax but not look-around: such a
      * pattern goes in as a prefilter (a looser pattern it can read, which
@@ -221,12 +256,7 @@ static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor
         kind |= 8;
     }
     free(info);
-    if (m->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
-    }
-    unsigned id = m->count++;
-    m->phrases[id] = sg_xstrdup(key.data);
+    unsigned id = new_id(m, key.data);
     unsigned e = expr_slot(m);
     m->exprs[e] = hs;
     m->expr_id[e] = id;
@@ -277,12 +307,7 @@ unsigned sg_matcher_add_phrase(struct sg_matcher *m, const char *phrase)
         sg_buf_free(&norm);
         return GPOINTER_TO_UINT(known) - 1;
     }
-    if (m->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->phrases = sg_xrealloc(m->phrases, m->cap * sizeof(*m->phrases));
-    }
-    unsigned id = m->count++;
-    m->phrases[id] = sg_xstrdup(norm.data ? norm.data + lead : "");
+    unsigned id = new_id(m, norm.data ? norm.data + lead : "");
     sg_buf_free(&norm);
     add_expr(m, lit, id);
     if (separated) {

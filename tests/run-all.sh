@@ -73,7 +73,7 @@ rm -rf "$FUZZ_BUILD"
 step "build with -Wall -Wextra -Werror"
 ./configure -q CFLAGS="-O2 -g -Werror" && make -s -j2 || { echo "build FAILED"; exit 1; }
 
-step "make check: unit (Check), milter (miltertest), corpus, policy (-n), hostile set"
+step "make check: unit (Check), milter (miltertest), corpus, policy (-n), hostile set, logo corpus"
 make -s check || status=1
 for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/policy/run.sh tests/hostile/run.sh; do
   echo "--- $t"
@@ -88,6 +88,15 @@ t=tests/hostile/attachments.sh
 echo "--- $t"
 if [ -f "$t.log" ]; then
   grep -E '^(FAIL|[0-9]+ passed)' "$t.log" | head -n 40
+  tally "$t.log"
+else
+  echo "no log"; failed=$((failed + 1))
+fi
+
+t=tests/logo/run.sh
+echo "--- $t"
+if [ -f "$t.log" ]; then
+  grep -E '^(class|whole|crop|embedded|small|perspective|neg|near|false|CPU|logo corpus|[0-9]+ passed)' "$t.log" | head -n 40
   tally "$t.log"
 else
   echo "no log"; failed=$((failed + 1))

@@ -129,6 +129,7 @@ int main(void)
     srunner_add_suite(sr, sg_suite_store());
     srunner_add_suite(sr, sg_suite_notice());
     srunner_add_suite(sr, sg_suite_image());
+    srunner_add_suite(sr, sg_suite_logo());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -22,6 +22,7 @@ Suite *sg_suite_footer(void);
 Suite *sg_suite_store(void);
 Suite *sg_suite_notice(void);
 Suite *sg_suite_image(void);
+Suite *sg_suite_logo(void);
 
 /* Loads a policy written as text (from a temporary file, removed again);
  * path, when not NULL, receives the file's name (at least 64 bytes), as

@@ -10,6 +10,7 @@
 #include "check_suites.h"
 #include "sg_engine.h"
 #include "sg_text.h"
+#include "../../policy/rxlit.h"
 
 static char *norm(const char *s)
 {
@@ -244,6 +245,48 @@ START_TEST(rx_near_anchors_equals_whole_pass)
 }
 END_TEST
 
+static char *joined_lits(const char *pattern, unsigned *edges)
+{
+    char **v = sg_rxlit_expand(pattern, 64, edges);
+    if (!v)
+        return NULL;
+    struct sg_buf b = {0};
+    for (size_t i = 0; v[i]; i++)
+        sg_buf_printf(&b, "%s%s", i ? "|" : "", v[i]);
+    sg_strv_free(v);
+    return sg_buf_steal(&b);
+}
+
+/* Finite list regexes become their phrases; anything else stays a regex. */
+START_TEST(rxlit_expands_only_finite_patterns)
+{
+    unsigned e = 9;
+    char *got = joined_lits("\\b(newsdesk|news desk|Editor)\\b", &e);
+    ck_assert_str_eq(got, "newsdesk|news desk|editor");
+    ck_assert_uint_eq(e, 3);
+    free(got);
+    got = joined_lits("\\b(the )?northshire (?:gazette|echo)\\b", &e);
+    ck_assert_str_eq(got, "the northshire gazette|the northshire echo|northshire gazette|northshire echo");
+    free(got);
+    got = joined_lits("\\bfoo\\.com", &e);
+    ck_assert_str_eq(got, "foo.com");
+    ck_assert_uint_eq(e, 1);
+    free(got);
+    got = joined_lits("on\\s+the record", &e);
+    ck_assert_str_eq(got, "on the record");
+    ck_assert_uint_eq(e, 0);
+    free(got);
+    static const char *const not_finite[] = {
+        "\\b(year|yr) ?(1[0-3])\\b", "(?<!think )lies", "a+b", "a.b", "foo\\bbar", "x{2}", "\\d\\d",
+        "(a|)", "\\b-x\\b", "(ab", "ab)", "(?i)ab", "caf\xc3\xa9", "a??",
+    };
+    for (size_t i = 0; i < sizeof(not_finite) / sizeof(*not_finite); i++)
+        ck_assert_msg(!sg_rxlit_expand(not_finite[i], 64, &e), "%s read as phrases", not_finite[i]);
+    /* More phrases than allowed: stays a regex. */
+    ck_assert_ptr_null(sg_rxlit_expand("(a|b)(c|d)(e|f)(g|h)(i|j)(k|l)(m|n)", 64, &e));
+}
+END_TEST
+
 START_TEST(matcher_word_boundaries)
 {
     struct sg_matcher *m = sg_matcher_new();
@@ -337,6 +380,7 @@ Suite *sg_suite_text(void)
     TCase *tc = tcase_create("text");
     tcase_add_test(tc, normalise_folds_case_space_and_tricks);
     tcase_add_test(tc, rx_near_anchors_equals_whole_pass);
+    tcase_add_test(tc, rxlit_expands_only_finite_patterns);
     tcase_add_test(tc, normalise_fast_path_edges);
     tcase_add_test(tc, normalise_fast_path_equals_reference_on_fixtures);
     tcase_add_test(tc, evidence_cut_on_character_edge);
