@@ -12,6 +12,7 @@ pkgs=(
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   postfix swaks miltertest jq procps time
+  m4
   clang libclang-rt-14-dev
   fonts-dejavu-core
 )
@@ -31,4 +32,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# tests/e2e/t-sendmail.sh runs Sendmail unpacked from its packages, which
+# conflict with postfix and are never installed: download them to a cache.
+bash -c '. "$1/../tests/e2e/lib-sendmail.sh" && sgm_fetch_debs' install-deps "$(cd "$(dirname "$0")" && pwd)" \
+  || echo "install-deps: could not download the Sendmail packages (t-sendmail tries again)" >&2
 echo "install-deps: all packages present"
