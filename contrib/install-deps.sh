@@ -11,6 +11,7 @@ pkgs=(
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   postfix swaks miltertest jq procps time
+  man-db groff-base
   clang libclang-rt-14-dev
 )
 [ "${1:-}" = --bench ] && pkgs+=(opendkim opendkim-tools rspamd mimedefang libnet-dns-perl bc)
