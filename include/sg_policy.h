@@ -131,6 +131,16 @@ struct sg_limits_cfg {
     enum sg_action on_encrypted; /* an attachment nobody can read without its password */
 };
 
+/* quarantine: where held mail is kept and how it is released (sg_store.h). */
+struct sg_quarantine_cfg {
+    char *store;                 /* the store's folder */
+    size_t retention_days;
+    char *sendmail;              /* sendmail(1): re-injection, Sendmail's queue */
+    char *postsuper;             /* Postfix: release (-H) or delete (-d) from the hold queue */
+    char *postqueue;             /* Postfix: is the queue id still held (-j) */
+    char *postfix_config;        /* MAIL_CONFIG for those; "" = the default instance */
+};
+
 struct sg_policy {
     atomic_int refs;
     char *path;
@@ -151,6 +161,7 @@ struct sg_policy {
     char *warnings;              /* file:line lines that did not stop the load */
     char **list_files;           /* phrase lists the rules read (files:) */
     struct sg_namefind *names;   /* pupils' names, for contacts_exempt rules; NULL when none */
+    struct sg_quarantine_cfg quarantine;
 };
 
 /* Loads and compiles; on failure returns NULL and *errors (malloc'd) holds

@@ -21,6 +21,7 @@ extern const struct sg_cfg_key sg_schema_limits[];
 extern const struct sg_cfg_key sg_schema_rule[];
 extern const struct sg_cfg_key sg_schema_hours[];
 extern const struct sg_cfg_key sg_schema_holiday[];
+extern const struct sg_cfg_key sg_schema_quarantine[];
 
 /* A named value with its meaning: recipient classes, rule actions. */
 struct sg_schema_value {
@@ -48,5 +49,8 @@ bool sg_address_in_list(char *const *list, const char *addr);
 void sg_load_schools(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p);
 void sg_load_directory(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p);
 void sg_load_directory_free(struct sg_policy *p);
+/* quarantine: (policy/load_quarantine.c); node may be NULL (defaults). */
+void sg_load_quarantine(struct sg_cfg *cfg, yaml_node_t *node, struct sg_policy *p);
+void sg_load_quarantine_free(struct sg_policy *p);
 
 #endif

@@ -140,6 +140,9 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         ok = remove_recipients(ctx, mc, v);
     if (ok && v->action == SG_ACTION_ANNOTATE)
         ok = tag_subject(ctx, mc);
+    /* The copy first: a hold the store does not have is tempfailed. */
+    if (ok && v->action == SG_ACTION_QUARANTINE && !sg_milter_store_put(mc, v, SG_STORE_HELD, "quarantine", NULL))
+        return tempfail(ctx, v);
     if (ok && v->action == SG_ACTION_QUARANTINE) {
         struct sg_buf reason = {0};
         sg_buf_printf(&reason, "safeguard %s: rules=", v->event_id);
@@ -152,6 +155,8 @@ sfsistat sg_actions_apply(SMFICTX *ctx, struct sg_msgctx *mc, const struct sg_ve
         }
         ok = sg_smfi->quarantine(ctx, reason.data) == MI_SUCCESS;
         sg_buf_free(&reason);
+        if (!ok)
+            sg_milter_store_unhold(mc, v);
     }
     if (!ok) {
         syslog(LOG_ERR, "%s: event=%s the MTA refused a change to the message; tempfailing",

@@ -31,6 +31,9 @@ static void msg_free(struct sg_msgctx *mc)
     sg_spool_free(&mc->spool);
     free(mc->subject_raw);
     free(mc->failure);
+    free(mc->mta);
+    free(mc->message_id_raw);
+    free(mc->release_mark);
     free(mc);
 }
 
@@ -48,6 +51,24 @@ static char *strip_brackets(const char *a)
     return sg_xstrndup(a, n);
 }
 
+/* The macros the milter reads, asked for by name rather than left to the
+ * MTA's defaults: {i} (the queue id that postsuper -H and sendmail -qI
+ * release) at MAIL FROM and end of message, {v} at connect (which MTA
+ * holds the message). A list replaces the MTA's default for its stage, so
+ * each keeps the defaults' other macros. */
+static void ask_macros(SMFICTX *ctx)
+{
+    static const struct { int stage; const char *list; } want[] = {
+        {SMFIM_CONNECT, "j _ {daemon_name} {if_name} {if_addr} {client_addr} v"},
+        {SMFIM_ENVFROM, "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}"},
+        {SMFIM_EOM, "i {msg_id}"},
+    };
+    for (size_t i = 0; sg_smfi->setsymlist && i < sizeof(want) / sizeof(*want); i++)
+        if (sg_smfi->setsymlist(ctx, want[i].stage, (char *)want[i].list) != MI_SUCCESS)
+            syslog(LOG_WARNING, "the MTA did not take the macro list for stage %d; using its defaults",
+                   want[i].stage);
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3, unsigned long *pf0,
                                unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
@@ -63,6 +84,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf1 = want_steps & f1;
     *pf2 = 0;
     *pf3 = 0;
+    ask_macros(ctx);
     return SMFIS_CONTINUE;
 }
 
@@ -93,6 +115,9 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr, buf, sizeof(buf));
     free(cc->client_addr);
     cc->client_addr = sg_xstrdup(buf);
+    const char *v = sg_smfi->getsymval(ctx, "v");
+    free(cc->mta);
+    cc->mta = sg_xstrdup(!v || !*v ? "unknown" : strstr(v, "Postfix") ? "postfix" : "sendmail");
     return no_reply(cc, SMFIP_NR_CONN);
 }
 
@@ -107,6 +132,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     mc->env.mail_from = strip_brackets(argv && argv[0] ? argv[0] : "");
     mc->env.rcpts = sg_xcalloc(1, sizeof(char *));
     mc->env.client_addr = sg_xstrdup(cc->client_addr);
+    mc->mta = sg_xstrdup(cc->mta ? cc->mta : "unknown");
     mc->env.when = time(NULL);
     const char *auth = sg_smfi->getsymval(ctx, "{auth_authen}");
     if (auth && *auth)
@@ -157,6 +183,10 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
         spool_put(mc, "\r\n", 2);
         if (!strcasecmp(name, "Subject") && !mc->subject_raw)
             mc->subject_raw = sg_xstrdup(value + strspn(value, " \t"));
+        if (!strcasecmp(name, "Message-ID") && !mc->message_id_raw)
+            mc->message_id_raw = sg_xstrdup(value);
+        if (!strcasecmp(name, "X-Safeguard-Released") && !mc->release_marks++)
+            mc->release_mark = sg_xstrdup(value);
         if (!strcasecmp(name, mc->policy->actions.header))
             mc->own_headers++;
         else if (!strcasecmp(name, "X-Safeguard-Removed"))
@@ -195,6 +225,13 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     if (!mc->env.queue_id) {
         const char *qid = sg_smfi->getsymval(ctx, "i");
         mc->env.queue_id = sg_xstrdup(qid && *qid ? qid : "NOQUEUE");
+    }
+    /* A copy safeguard-quarantine released: screened once already, and
+     * the DSL decided. Only one mark: a second would be someone's own. */
+    if (!mc->failure && mc->release_marks == 1 && sg_milter_released_copy(mc)) {
+        msg_free(mc);
+        cc->msg = NULL;
+        return SMFIS_ACCEPT;
     }
     struct sg_verdict v;
     sg_verdict_init(&v, sg_strv_len(mc->env.rcpts));
@@ -243,6 +280,7 @@ static sfsistat mlfi_close(SMFICTX *ctx)
     if (cc) {
         msg_free(cc->msg);
         free(cc->client_addr);
+        free(cc->mta);
         free(cc);
         sg_smfi->setpriv(ctx, NULL);
     }

@@ -25,6 +25,7 @@ struct options {
     const char *user;
     const char *pidfile;
     const char *tmpdir;
+    const char *store;           /* -Q: overrides quarantine: store */
     bool foreground;
     bool check_only;
     bool log_stderr;
@@ -37,7 +38,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: safeguard-milter -c POLICY -p SOCKET [-u USER[:GROUP]] [-P PIDFILE]\n"
-            "                        [-f] [-e] [-n] [-T TMPDIR] [-r SECONDS] [-t SECONDS] [-w N]\n"
+            "                        [-f] [-e] [-n] [-T TMPDIR] [-Q STORE] [-r SECONDS] [-t SECONDS] [-w N]\n"
             "  -c POLICY   policy file (YAML)\n"
             "  -p SOCKET   local:/path, unix:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
             "  -u USER     run as this user (and its group, or :GROUP)\n"
@@ -46,6 +47,7 @@ static void usage(FILE *out)
             "  -e          copy log lines to standard error as well as syslog\n"
             "  -n          check the policy, print any errors, and exit\n"
             "  -T TMPDIR   where large messages are spooled (default /tmp)\n"
+            "  -Q STORE    quarantine store folder (default: the policy's quarantine: store)\n"
             "  -r SECONDS  how often to look for a changed policy file (default 5, 0 = never)\n"
             "  -t SECONDS  MTA connection timeout (default 300)\n"
             "  -w N        evaluation worker processes (default: one per core)\n"
@@ -58,13 +60,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->poll = 5;
     o->timeout = 300;
     o->tmpdir = "/tmp";
-    while ((c = getopt(argc, argv, "c:p:u:P:T:r:t:w:fenh")) != -1) {
+    while ((c = getopt(argc, argv, "c:p:u:P:T:Q:r:t:w:fenh")) != -1) {
         switch (c) {
         case 'c': o->policy = optarg; break;
         case 'p': o->socket = optarg; break;
         case 'u': o->user = optarg; break;
         case 'P': o->pidfile = optarg; break;
         case 'T': o->tmpdir = optarg; break;
+        case 'Q': o->store = optarg; break;
         case 'r': o->poll = (unsigned)strtoul(optarg, NULL, 10); break;
         case 't': o->timeout = atoi(optarg); break;
         case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -203,7 +206,13 @@ int main(int argc, char **argv)
     }
     sg_reload_init(policy, pool, &po);
     sg_reload_log_warnings(policy);
+    /* As the milter's user, so its files are the milter's; after the
+     * workers fork, so that they never hold the SQLite handle. A reload
+     * naming another store keeps this one until a restart. */
+    bool stored = sg_milter_store_open(o.store ? o.store : policy->quarantine.store);
     policy = NULL;                    /* the reload module owns it now */
+    if (!stored)
+        goto stop;
 
     /* Group-writable socket, so the MTA's user can join our group. */
     umask(007);
@@ -227,6 +236,7 @@ int main(int argc, char **argv)
 stop:
     sg_reload_stop();                 /* also stops the workers */
 out:
+    sg_milter_store_close();
     sg_policy_unref(policy);
     if (o.pidfile)
         unlink(o.pidfile);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "sg_engine.h"
 #include "sg_pool.h"
+#include "sg_store.h"
 #include "sg_util.h"
 
 /* Every libmilter call the glue makes, so tests can stand in for it. */
@@ -24,6 +25,7 @@ struct sg_smfi_ops {
     int (*setreply)(SMFICTX *, char *, char *, char *);
     int (*setmlreply)(SMFICTX *, const char *, const char *, char *const *lines, size_t n);
     int (*delrcpt)(SMFICTX *, char *);
+    int (*setsymlist)(SMFICTX *, int, char *);  /* may be NULL (test stand-ins) */
 };
 extern const struct sg_smfi_ops *sg_smfi;
 extern const struct sg_smfi_ops sg_smfi_libmilter;
@@ -59,11 +61,16 @@ struct sg_msgctx {
     int own_headers;             /* verdict headers already present (forged) */
     int own_removed;             /* X-Safeguard-Removed already present */
     char *failure;               /* internal error seen before eom */
+    char *mta;                   /* "postfix", "sendmail": how a held copy is released */
+    char *message_id_raw;        /* first Message-ID header, for the store and the release mark */
+    char *release_mark;          /* X-Safeguard-Released, when exactly one was present */
+    int release_marks;
 };
 
 struct sg_connctx {
     unsigned long steps;         /* negotiated SMFIP_* flags */
     char *client_addr;
+    char *mta;                   /* from the {v} macro at connect */
     struct sg_msgctx *msg;
 };
 
@@ -94,6 +101,27 @@ void sg_reload_stop(void);
 const char *sg_preflight_socket_path(const char *spec);   /* NULL for inet */
 bool sg_preflight_socket_free(const char *spec);
 bool sg_preflight_access(const struct sg_policy *p, const char *tmpdir, const char *pidfile);
+
+/* store_hook.c: the quarantine store (sg_store.h), opened once at start-up
+ * after the privilege drop. No store (unit tests): puts succeed, nothing
+ * is kept. */
+bool sg_milter_store_open(const char *dir);
+void sg_milter_store_close(void);
+struct sg_store *sg_milter_store(void);
+/* A copy of the message and its verdict, in state (SG_STORE_HELD for a
+ * hold, SG_STORE_MONITORED for mode: monitor, SG_STORE_OVERRIDDEN for a
+ * [justify:] override with its justification); action is what the milter
+ * did ("quarantine", "monitor:quarantine", "override", ...). Logs one
+ * line. False when the copy could not be stored: a hold must then
+ * tempfail, so that the message is never lost. */
+bool sg_milter_store_put(struct sg_msgctx *mc, const struct sg_verdict *v, enum sg_store_state state,
+                         const char *action, const char *justification);
+/* Undoes a hold's put when the MTA then refused the hold. */
+void sg_milter_store_unhold(const struct sg_msgctx *mc, const struct sg_verdict *v);
+/* True (and logged) when the message is a released copy re-injected by
+ * safeguard-quarantine with a valid, unused X-Safeguard-Released mark:
+ * delivered without screening. */
+bool sg_milter_released_copy(const struct sg_msgctx *mc);
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;

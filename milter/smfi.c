@@ -29,6 +29,7 @@ const struct sg_smfi_ops sg_smfi_libmilter = {
     .setreply = smfi_setreply,
     .setmlreply = ml_reply,
     .delrcpt = smfi_delrcpt,
+    .setsymlist = smfi_setsymlist,
 };
 
 const struct sg_smfi_ops *sg_smfi = &sg_smfi_libmilter;

@@ -271,6 +271,7 @@ const struct sg_cfg_key sg_schema_outbound[] = {
  * directory sees schools). */
 struct top {
     yaml_node_t *school, *schools, *directory, *outbound, *actions, *limits, *rules;
+    yaml_node_t *quarantine;
 };
 
 static void keep_node(struct sg_cfg *cfg, yaml_node_t *node, void *field)
@@ -305,6 +306,9 @@ const struct sg_cfg_key sg_schema_top[] = {
     {.key = "rules", .type = SG_CFG_CUSTOM, .offset = TOP(rules), .custom = keep_node, .shape = "list of mappings",
      .sub = sg_schema_rule, .required = true, .doc = "The rules. Every matching rule is reported, and the message gets "
      "the most severe action: `accept < annotate < quarantine < reject`."},
+    {.key = "quarantine", .type = SG_CFG_CUSTOM, .offset = TOP(quarantine), .custom = keep_node, .shape = "mapping",
+     .sub = sg_schema_quarantine, .doc = "The quarantine store: every held message is kept there (a 0600 file and "
+     "an SQLite index row) for the DSL, who lists, shows, releases and discards it with safeguard-quarantine(8)."},
     {.key = NULL},
 };
 
@@ -366,6 +370,7 @@ static void parse_top(struct sg_cfg *cfg, yaml_node_t *root, struct sg_policy *p
         sg_cfg_apply_table(cfg, t.outbound, sg_schema_outbound, &p->outbound, "outbound");
     }
     sg_load_directory(cfg, t.directory, p);
+    sg_load_quarantine(cfg, t.quarantine, p);
     if (t.rules)
         sg_load_rules(cfg, t.rules, p);
     else
@@ -501,6 +506,7 @@ void sg_policy_unref(struct sg_policy *p)
     free(p->warnings);
     sg_strv_free(p->list_files);
     sg_cfg_free_table(sg_schema_actions, &p->actions);
+    sg_load_quarantine_free(p);
     free(p->actions.header);
     free(p->path);
     free(p->dir);

@@ -49,6 +49,7 @@ SG_MILTER_LOG=""        # milter stderr (-e copies syslog lines here)
 SG_MILTER_PIDFILE=""
 SG_MILTER_PID=""
 SG_MILTER_SPEC=""       # socket spec given to the milter (-p)
+SG_STORE=""             # the milter's quarantine store (-Q), private to the instance
 SG_POSTFIX_MILTER=""    # the same socket as Postfix spells it
 SG_SMTP_PORT=""
 SG_SINK_PORT=""
@@ -175,8 +176,10 @@ sg_init() {
             SG_POSTFIX_MILTER="inet:127.0.0.1:$mp" ;;
         *) sg_die "SG_MILTER_SOCKET must be unix, local or inet" ;;
     esac
+    SG_STORE=$SG_T/quarantine
+    mkdir -m 0700 "$SG_STORE"
     if [ -n "$SG_MILTER_USER" ]; then
-        chown "$SG_MILTER_USER" "$SG_T/run"
+        chown "$SG_MILTER_USER" "$SG_T/run" "$SG_STORE"
     fi
 
     # A machine installed with debconf "No configuration" has no default
@@ -480,7 +483,7 @@ sg_milter_start() {
     [ "$SG_INIT_DONE" = 1 ] || sg_init
     [ -x "$SG_MILTER_BIN" ] || sg_die "milter binary $SG_MILTER_BIN not found (build the project first)"
     [ -r "$policy" ] || sg_die "policy $policy not readable"
-    local args=(-c "$policy" -p "$SG_MILTER_SPEC" -P "$SG_MILTER_PIDFILE" -f -e)
+    local args=(-c "$policy" -p "$SG_MILTER_SPEC" -P "$SG_MILTER_PIDFILE" -f -e -Q "$SG_STORE")
     [ -n "$SG_MILTER_USER" ] && args+=(-u "$SG_MILTER_USER")
     # A stale socket left by a crashed (kill -9) milter is deliberately
     # NOT removed: the milter must cope with it on restart.

@@ -100,7 +100,7 @@ if [ ! -r "$policy" ]; then
     finish
 fi
 
-"$milter" -f -e -c "$policy" -p "unix:$sock" 2>"$log" &
+"$milter" -f -e -Q "$tmp/quarantine" -c "$policy" -p "unix:$sock" 2>"$log" &
 pid=$!
 
 up=0
@@ -159,7 +159,7 @@ fi
 # The folder exists at start (the start-up check insists on it) and goes
 # away afterwards, as a full or unmounted disk would.
 mkdir -p "$tmp/spill-dir"
-"$milter" -f -e -c "$tmp/tempfail.yaml" -p "unix:$sock2" -T "$tmp/spill-dir" 2>"$log2" &
+"$milter" -f -e -Q "$tmp/quarantine" -c "$tmp/tempfail.yaml" -p "unix:$sock2" -T "$tmp/spill-dir" 2>"$log2" &
 pid2=$!
 for _ in $(seq 1 100); do [ -S "$sock2" ] && break; sleep 0.1; done
 rmdir "$tmp/spill-dir"
@@ -180,7 +180,7 @@ wait "$pid2" 2>/dev/null
 # A spool folder the milter cannot write to is refused at start, not at
 # the first large message.
 out=$tmp/refuse-tmpdir.out
-"${timeout_cmd[@]}" "$milter" -f -e -c "$policy" -p "unix:$tmp/refuse.sock" -T "$tmp/no-such-dir" >"$out" 2>&1
+"${timeout_cmd[@]}" "$milter" -f -e -Q "$tmp/quarantine" -c "$policy" -p "unix:$tmp/refuse.sock" -T "$tmp/no-such-dir" >"$out" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q "cannot write to the spool directory $tmp/no-such-dir" "$out" && [ ! -S "$tmp/refuse.sock" ]; then
     pass refuse-unwritable-tmpdir
@@ -191,7 +191,7 @@ fi
 # A second instance on the socket a live milter answers on must refuse,
 # and the first must still answer afterwards.
 out=$tmp/second.out
-"${timeout_cmd[@]}" "$milter" -f -e -c "$policy" -p "unix:$sock" >"$out" 2>&1
+"${timeout_cmd[@]}" "$milter" -f -e -Q "$tmp/quarantine" -c "$policy" -p "unix:$sock" >"$out" 2>&1
 rc=$?
 probe=$tmp/probe.out
 SG_MILTER_DIR=$testdir SG_SOCKET=$sock SG_LOG=$log SG_QID=MTXSECOND \
@@ -223,7 +223,7 @@ rules:
     match: {phrases: [purple elephant]}
 EOP
 slog=$sdir/milter.log
-"$milter" -f -e -r 0 -c "$sdir/policy.yaml" -p "unix:$sdir/m.sock" -T "$tmp" 2>"$slog" &
+"$milter" -f -e -Q "$tmp/quarantine" -r 0 -c "$sdir/policy.yaml" -p "unix:$sdir/m.sock" -T "$tmp" 2>"$slog" &
 spid=$!
 for _ in $(seq 1 100); do [ -S "$sdir/m.sock" ] && break; sleep 0.1; done
 head -n 3 "$sdir/pupils.csv" >"$sdir/short.csv" && mv "$sdir/short.csv" "$sdir/pupils.csv"

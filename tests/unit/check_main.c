@@ -124,6 +124,7 @@ int main(void)
     srunner_add_suite(sr, sg_suite_pupil_names());
     srunner_add_suite(sr, sg_suite_extract());
     srunner_add_suite(sr, sg_suite_people2());
+    srunner_add_suite(sr, sg_suite_store());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -9,6 +9,7 @@
 #include "check_suites.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <glib.h>
 #include "sg_milter.h"
 
 /* The fake MTA: one context, a record of every request. */
@@ -41,7 +42,7 @@ static int f_delrcpt(SMFICTX *c, char *r) { sg_buf_printf(&calls, "delrcpt %s\n"
 
 static const struct sg_smfi_ops fake = {
     f_getpriv, f_setpriv, f_getsymval, f_insheader, f_chgheader, f_addheader,
-    f_quarantine, f_setreply, f_setmlreply, f_delrcpt,
+    f_quarantine, f_setreply, f_setmlreply, f_delrcpt, NULL,
 };
 
 static SMFICTX *ctx = (SMFICTX *)&priv;     /* never dereferenced */
@@ -164,6 +165,104 @@ START_TEST(inbound_accepted_at_mail_from)
 }
 END_TEST
 
+/* A store in a fresh folder for the hold tests; rm -rf'd by drop_store. */
+static char store_dir[64];
+
+static struct sg_store *use_store(void)
+{
+    snprintf(store_dir, sizeof(store_dir), "/tmp/check-mstore.XXXXXX");
+    ck_assert(mkdtemp(store_dir) != NULL);
+    char q[96];
+    snprintf(q, sizeof(q), "%s/q", store_dir);
+    ck_assert(sg_milter_store_open(q));
+    return sg_milter_store();
+}
+
+static void drop_store(void)
+{
+    sg_milter_store_close();
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(hold_puts_a_copy_in_the_store)
+{
+    use_policy(sg_test_data("../milter/policy.yaml"));
+    struct sg_store *st = use_store();
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "=?utf-8?q?Plan_f=C3=BCr?=", "Message-ID", "<p1@n>", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "the child protection plan\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "quarantine safeguard sg-"), "%s", calls.data);
+    size_t n = 0;
+    char *err = NULL;
+    struct sg_store_entry **v = sg_store_list(st, NULL, &n, &err);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(v[0]->state, SG_STORE_HELD);
+    ck_assert_str_eq(v[0]->queue_id, "QID1");
+    ck_assert_str_eq(v[0]->subject, "Plan f\xc3\xbcr");
+    ck_assert_str_eq(v[0]->message_id, "p1@n");
+    ck_assert_str_eq(v[0]->rcpts[0], "x@example.com");
+    ck_assert_str_eq(v[0]->hits[0].rule, "safeguarding-leaving-trust");
+    ck_assert_msg(strstr(calls.data, v[0]->event_id), "%s", calls.data);
+    /* The whole message, headers and body. */
+    gchar *text = NULL;
+    ck_assert(g_file_get_contents(v[0]->file, &text, NULL, NULL));
+    ck_assert_ptr_nonnull(strstr(text, "Message-ID: <p1@n>\r\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\r\n\r\nthe child protection plan"));
+    g_free(text);
+    sg_store_list_free(v, n);
+    drop_store();
+    finish();
+}
+END_TEST
+
+START_TEST(hold_without_a_copy_tempfails)
+{
+    use_policy(sg_test_data("../milter/policy.yaml"));
+    use_store();
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/q/msg'", store_dir);     /* root ignores modes: take the folder */
+    ck_assert_int_eq(system(cmd), 0);
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Plan", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "the child protection plan\r\n"), SMFIS_TEMPFAIL);
+    ck_assert_ptr_null(strstr(calls.data, "quarantine safeguard"));
+    ck_assert_msg(strstr(calls.data, "setreply 451 4.7.1"), "%s", calls.data);
+    drop_store();
+    finish();
+}
+END_TEST
+
+START_TEST(released_copy_passes_once)
+{
+    use_policy(sg_test_data("../milter/policy.yaml"));
+    struct sg_store *st = use_store();
+    const char *rcpts[] = {"<x@example.com>", NULL};
+    const char *hdrs[] = {"From", "t@northfield.sch.uk", "Subject", "Plan", "Message-ID", "<r1@n>", NULL};
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, hdrs, "the child protection plan\r\n"), SMFIS_CONTINUE);
+    size_t n = 0;
+    char *err = NULL;
+    struct sg_store_entry **v = sg_store_list(st, NULL, &n, &err);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(sg_store_transition(st, v[0]->event_id, SG_STORE_RELEASED, "dsl", "ok", &err), SG_STORE_OK);
+    char *mark = sg_store_mark_make(st, v[0]->event_id, "r1@n");
+    const char *again[] = {"X-Safeguard-Released", mark, "From", "t@northfield.sch.uk", "Subject", "Plan",
+                           "Message-ID", "<r1@n>", NULL};
+    sg_buf_free(&calls);
+    sg_buf_append(&calls, "", 0);
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, again, "the child protection plan\r\n"), SMFIS_ACCEPT);
+    ck_assert_ptr_null(strstr(calls.data, "quarantine"));
+    /* The same mark again (a recipient copying the header): screened, held. */
+    ck_assert_int_eq(deliver("<t@northfield.sch.uk>", rcpts, again, "the child protection plan\r\n"), SMFIS_CONTINUE);
+    ck_assert_msg(strstr(calls.data, "quarantine safeguard"), "%s", calls.data);
+    free(mark);
+    sg_store_list_free(v, n);
+    drop_store();
+    finish();
+}
+END_TEST
+
 Suite *sg_suite_milter(void)
 {
     Suite *s = suite_create("milter");
@@ -173,6 +272,9 @@ Suite *sg_suite_milter(void)
     tcase_add_test(tc, quarantine_calls_smfi_quarantine);
     tcase_add_test(tc, removal_uses_raw_recipient);
     tcase_add_test(tc, inbound_accepted_at_mail_from);
+    tcase_add_test(tc, hold_puts_a_copy_in_the_store);
+    tcase_add_test(tc, hold_without_a_copy_tempfails);
+    tcase_add_test(tc, released_copy_passes_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -17,6 +17,7 @@ Suite *sg_suite_content(void);
 Suite *sg_suite_pupil_names(void);
 Suite *sg_suite_extract(void);
 Suite *sg_suite_people2(void);
+Suite *sg_suite_store(void);
 
 /* Loads a policy written as text (from a temporary file, removed again);
  * path, when not NULL, receives the file's name (at least 64 bytes), as
