@@ -5,7 +5,8 @@
 #           line is wider than 80 columns;
 #   flags   every option a program's -h usage lists is in its page, so a
 #           flag added without documenting it fails here (safeguard-milter,
-#           safeguard-check, and safeguard-quarantine when it is built).
+#           safeguard-check, and safeguard-quarantine when it is built),
+#           and every safeguard-quarantine command has its entry.
 # man/safeguard-policy.5 is generated (safeguard-check --reference=man);
 # a unit test fails when it is stale.
 # Environment: top_srcdir, top_builddir (automake; default ../.. of this
@@ -65,6 +66,19 @@ flags() {
 flags "$top_builddir/milter/safeguard-milter" safeguard-milter.8
 flags "$top_builddir/milter/safeguard-check" safeguard-check.1
 flags "$top_builddir/milter/safeguard-quarantine" safeguard-quarantine.8
+
+# Each command safeguard-quarantine -h lists has its entry under COMMANDS.
+q=$top_builddir/milter/safeguard-quarantine
+if [ -x "$q" ]; then
+    cmds=$("$q" -h 2>&1 | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p')
+    missing=
+    for w in $cmds; do
+        grep -qE "^\.(B|BI) \"?$w( |\"|\$)" "$top_srcdir/man/safeguard-quarantine.8" || missing+=" $w"
+    done
+    if [ -z "$cmds" ]; then bad "safeguard-quarantine -h lists no commands"
+    elif [ -z "$missing" ]; then ok "safeguard-quarantine.8 has an entry for every command ($(wc -w <<<"$cmds"))"
+    else bad "safeguard-quarantine.8 has no entry for:$missing"; fi
+fi
 
 echo
 echo "$passed passed, $failed failed"
