@@ -12,7 +12,7 @@ pkgs=(
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   postfix swaks miltertest jq procps time
-  m4
+  m4 man-db groff-base
   clang libclang-rt-14-dev
   fonts-dejavu-core
 )
