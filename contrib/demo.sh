@@ -4,7 +4,7 @@
 # Starts a throwaway Postfix on 127.0.0.1 (its own config, queue and log in a
 # temp directory; the system's Postfix and port 25 are not touched) with
 # safeguard-milter and contrib/example-policy.yaml in front of it, and an
-# smtp-sink standing in for the Internet.  Four messages from a member of
+# smtp-sink standing in for the Internet.  Six messages from a member of
 # staff are sent with swaks, and for each one the report shows what the
 # sender saw, what arrived at the far end, what the milter logged, and
 # finally what sits in Postfix's hold queue.  Everything is removed on exit.
@@ -71,8 +71,18 @@ demo_send() {
 
 demo_send 1 accept     parent@example.com     "Lunch on Friday?" \
     "Hi Sam, lunch on Friday? The usual place at 12:30. Alex"
-demo_send 2 annotate   rep@union.example.org  "Meeting notes" \
-    "Dear Ms Okafor, the disciplinary hearing for Mr Pemberton is set for Tuesday."
+# Message 2 is annotated when it is sent outside Amy's school's contact
+# window (Northfield Academy: Mon-Fri 08:00-17:00 Europe/London, not in the
+# holidays of contrib/example-policy.yaml) and accepted inside it.
+outside_window() {
+    local day hm ymd
+    day=$(TZ=Europe/London date +%u) hm=$(TZ=Europe/London date +%H%M) ymd=$(TZ=Europe/London date +%Y%m%d)
+    [ "$day" -gt 5 ] || [ "$hm" -lt 0800 ] || [ "$hm" -ge 1700 ] ||
+        { [ "$ymd" -ge 20261219 ] && [ "$ymd" -le 20270103 ]; }
+}
+if outside_window; then expect2=annotate; else expect2=accept; fi
+demo_send 2 "$expect2" amy.pupil@pupils.northfield.sch.uk "Homework" \
+    "Hi Amy, the homework is on page 12; hand it in on Monday."
 demo_send 3 quarantine someone@example.net    "Plan for Jamie" \
     "Attached is the child protection plan for Jamie Smith (Year 8)."
 demo_send 4 reject     friend@example.com     "Cover rota" \

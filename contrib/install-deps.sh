@@ -13,6 +13,7 @@ pkgs=(
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev
   postfix swaks miltertest jq procps time
+  m4 man-db groff-base
   clang libclang-rt-14-dev
   fonts-dejavu-core
 )
@@ -32,4 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# tests/e2e/t-sendmail.sh runs Sendmail unpacked from its packages, which
+# conflict with postfix and are never installed: download them to a cache.
+bash -c '. "$1/../tests/e2e/lib-sendmail.sh" && sgm_fetch_debs' install-deps "$(cd "$(dirname "$0")" && pwd)" \
+  || echo "install-deps: could not download the Sendmail packages (t-sendmail tries again)" >&2
 echo "install-deps: all packages present"

@@ -236,5 +236,7 @@ bool sg_domain_in_list(char *const *list, const char *domain);
  * prints. */
 struct sg_buf;
 void sg_policy_reference(struct sg_buf *out);
+/* The same as safeguard-policy(5), man(7) roff: man/safeguard-policy.5. */
+void sg_policy_reference_man(struct sg_buf *out);
 
 #endif

@@ -118,9 +118,9 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr, buf, sizeof(buf));
     free(cc->client_addr);
     cc->client_addr = sg_xstrdup(buf);
-    const char *v = sg_smfi->getsymval(ctx, "v");
+    const char *mta = sg_mta_kind(sg_smfi->getsymval(ctx, "v"), sg_smfi->getsymval(ctx, "{daemon_name}"));
     free(cc->mta);
-    cc->mta = sg_xstrdup(!v || !*v ? "unknown" : strstr(v, "Postfix") ? "postfix" : "sendmail");
+    cc->mta = sg_xstrdup(mta ? mta : "unknown");
     return no_reply(cc, SMFIP_NR_CONN);
 }
 

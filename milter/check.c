@@ -22,7 +22,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: safeguard-check -c POLICY [--from ADDR] [--rcpt ADDR]... [--auth USER]\n"
             "                       [--client IP] [--at ISO8601] [--json] [--workers N] FILE.eml...\n"
-            "       safeguard-check --reference   (the policy reference, Markdown)\n"
+            "       safeguard-check --reference[=man]   (the policy reference: Markdown, or\n"
+            "                       safeguard-policy(5) as man(7) roff)\n"
             "  The envelope defaults to the message's From/To/Cc/Bcc, the client to\n"
             "  127.0.0.1 (mail submitted on the relay), the time to now.\n"
             "  --workers N evaluates in N worker processes, as the milter does\n"
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
         {"auth", required_argument, NULL, 'a'}, {"client", required_argument, NULL, 'i'},
         {"at", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
         {"workers", required_argument, NULL, 'w'}, {"test-triggers", no_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'}, {"reference", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'}, {"reference", optional_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const char *policy_path = NULL, *from = NULL, *auth = NULL, *client = NULL;
@@ -148,7 +149,15 @@ int main(int argc, char **argv)
             /* Written from the loader's own key tables, so it cannot
              * disagree with what -n accepts. */
             struct sg_buf ref = {0};
-            sg_policy_reference(&ref);
+            if (optarg && !strcmp(optarg, "man")) {
+                sg_policy_reference_man(&ref);
+            } else if (optarg && strcmp(optarg, "md")) {
+                fprintf(stderr, "safeguard-check: --reference=%s: use md or man\n", optarg);
+                sg_strv_free(rcpts);
+                return 2;
+            } else {
+                sg_policy_reference(&ref);
+            }
             fputs(ref.data, stdout);
             sg_buf_free(&ref);
             sg_strv_free(rcpts);

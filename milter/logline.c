@@ -89,6 +89,9 @@ void sg_log_verdict(const struct sg_msgctx *mc, const struct sg_message *msg, co
             sg_buf_printf(&b, " limits=%s", names);
         }
         sg_buf_puts(&b, "\"");
+        /* which hold queue to look in: postsuper -H or sendmail -qQ */
+        if (mc->mta)
+            sg_buf_printf(&b, " mta=%s", mc->mta);
         syslog(LOG_NOTICE, "%s", b.data);
     }
     for (size_t i = 0; i < v->nrcpt && v->nremoved; i++) {

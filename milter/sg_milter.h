@@ -147,6 +147,9 @@ bool sg_notify_send(const struct sg_msgctx *mc, const char *id, char *const *to,
 int sg_notify_sendmail(char *const *cmd, const char *sender, const char *text, char *err, size_t errlen);
 void sg_notify_flush(const struct sg_policy *p, time_t now, bool force);
 void sg_notify_tick(void);                          /* digests due, from the reload thread */
+/* mta.c: "postfix", "sendmail" or NULL (unknown) from the {v} and
+ * {daemon_name} macros (either may be NULL). */
+const char *sg_mta_kind(const char *v, const char *daemon_name);
 
 /* callbacks.c */
 extern struct smfiDesc sg_milter_desc;

@@ -75,7 +75,7 @@ step "build with -Wall -Wextra -Werror"
 
 step "make check: unit (Check), milter (miltertest), corpus, policy (-n), hostile set, logo corpus"
 make -s check || status=1
-for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/policy/run.sh tests/hostile/run.sh; do
+for t in tests/unit/check_policy tests/milter/run.sh tests/corpus/run.sh tests/policy/run.sh tests/policies/run.sh tests/man/run.sh tests/hostile/run.sh; do
   echo "--- $t"
   if [ -f "$t.log" ]; then
     grep -E '^(FAIL|[0-9]+%: Checks|[0-9]+ passed|category|[a-z-]+ +[0-9]+ +[0-9]+)' "$t.log" | head -n 40

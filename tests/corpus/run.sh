@@ -16,6 +16,7 @@
 # tests/corpus/policy.yaml), CORPUS_CASES (space-separated case files;
 # default tests/corpus/cases.tsv and tests/corpus/cases.d/*.tsv; the file
 # column stays relative to tests/corpus), MKATTACH (for mkmail.sh),
+# CORPUS_RULES=1 to also check the rules a note names in [brackets],
 # VERBOSE=1 to print every verdict.
 # Last line: "N passed, M failed"; exit status 1 when anything failed.
 set -u
@@ -161,7 +162,15 @@ while IFS= read -r line || [ -n "$line" ]; do
         [[ " $known_cats " == *" $c "* ]] || known_cats="$known_cats $c"
     done
 
-    if [ "$got_cats" = "$exp_cats" ] && [ "$got_action" = "$exp_action" ]; then
+    # CORPUS_RULES=1 (tests/policies/run.sh): a note ending in [rule-id ...]
+    # names rules that must fire as well.
+    miss_rules=
+    if [ "${CORPUS_RULES:-0}" = 1 ] && [[ $note =~ \[([a-z0-9\ -]+)\]$ ]]; then
+        ids=" $(jq -r '[.rules[]?.id] | join(" ")' "$tmp/out" 2>/dev/null | tr '\n' ' ') "
+        for r in ${BASH_REMATCH[1]}; do [[ $ids == *" $r "* ]] || miss_rules+=" $r"; done
+    fi
+
+    if [ "$got_cats" = "$exp_cats" ] && [ "$got_action" = "$exp_action" ] && [ -z "$miss_rules" ]; then
         passed=$((passed + 1))
         [ "${VERBOSE:-0}" = 1 ] && echo "ok   $file: $got_action [$got_cats]"
         continue
@@ -176,6 +185,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     done
     echo "FAIL $file: action $got_action (want $exp_action), categories [$got_cats] (want [$exp_cats])${diff:+ ->$diff}"
     echo "     note: $note"
+    [ -n "$miss_rules" ] && echo "     rules that did not fire:$miss_rules"
     [ -n "$got_rules" ] && echo "     rules: $got_rules"
     if [ -n "$err" ]; then
         if [ "$err" = "$last_err" ]; then

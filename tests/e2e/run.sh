@@ -6,7 +6,9 @@
 # ends with the line "N passed, M failed".  Exit status 0 only if all passed.
 #   -v   show each test's full output as it runs
 # Needs root, postfix and swaks (see tests/e2e/lib.sh), and a built
-# milter/safeguard-milter (contrib/build.sh).
+# milter/safeguard-milter (contrib/build.sh). t-sendmail also runs a real
+# Sendmail unpacked from its packages (tests/e2e/lib-sendmail.sh: m4, and
+# apt-get download when contrib/install-deps.sh has not cached them).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 

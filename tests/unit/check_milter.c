@@ -16,6 +16,7 @@
 static void *priv;
 static struct sg_buf calls;
 static const char *auth_macro;
+static const char *v_macro, *daemon_macro;     /* connect's {v}, {daemon_name} */
 
 static void *f_getpriv(SMFICTX *c) { return priv; }
 static int f_setpriv(SMFICTX *c, void *p) { priv = p; return MI_SUCCESS; }
@@ -25,6 +26,10 @@ static char *f_getsymval(SMFICTX *c, char *m)
         return "QID1";
     if (!strcmp(m, "{auth_authen}"))
         return (char *)auth_macro;
+    if (!strcmp(m, "v"))
+        return (char *)v_macro;
+    if (!strcmp(m, "{daemon_name}"))
+        return (char *)daemon_macro;
     return NULL;
 }
 static int f_insheader(SMFICTX *c, int i, char *n, char *v) { sg_buf_printf(&calls, "insheader %d %s: %s\n", i, n, v); return MI_SUCCESS; }
@@ -57,6 +62,7 @@ static void use_policy(const char *path)
     sg_smfi = &fake;
     priv = NULL;
     auth_macro = NULL;
+    v_macro = daemon_macro = NULL;
     sg_buf_free(&calls);
     sg_buf_append(&calls, "", 0);
 }
@@ -163,6 +169,51 @@ START_TEST(inbound_accepted_at_mail_from)
     /* An authenticated session from the same place is staff mail. */
     auth_macro = "tom.teacher";
     ck_assert_int_eq(sg_milter_desc.xxfi_envfrom(ctx, argv), SMFIS_CONTINUE);
+    sg_milter_desc.xxfi_abort(ctx);
+    finish();
+}
+END_TEST
+
+START_TEST(mta_kind_from_macros)
+{
+    ck_assert_str_eq(sg_mta_kind("Postfix 3.7.11", "mail.northfield.sch.uk"), "postfix");
+    ck_assert_str_eq(sg_mta_kind("8.17.1.9", "MTA"), "sendmail");
+    ck_assert_str_eq(sg_mta_kind("8.17.1.9", NULL), "sendmail");
+    /* no {v}: Sendmail's default daemon names, never a host name */
+    ck_assert_str_eq(sg_mta_kind(NULL, "MTA-v4"), "sendmail");
+    ck_assert_ptr_null(sg_mta_kind(NULL, "mail.northfield.sch.uk"));
+    ck_assert_ptr_null(sg_mta_kind("", NULL));
+    ck_assert_ptr_null(sg_mta_kind("Exim 4.96", "MTA"));
+    ck_assert_ptr_null(sg_mta_kind("8", "MTA"));
+}
+END_TEST
+
+/* The message context carries what connect's macros said, for the store,
+ * and the held log line names the queue to release from. */
+START_TEST(mta_kind_reaches_the_message)
+{
+    use_policy(sg_test_data("../milter/policy.yaml"));
+    v_macro = "8.17.1.9";
+    daemon_macro = "MTA";
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    sin.sin_addr.s_addr = htonl(0x7f000001);
+    sg_milter_desc.xxfi_connect(ctx, "localhost", (_SOCK_ADDR *)&sin);
+    char *argv[2] = {"<t@northfield.sch.uk>", NULL};
+    ck_assert_int_eq(sg_milter_desc.xxfi_envfrom(ctx, argv), SMFIS_CONTINUE);
+    struct sg_connctx *cc = priv;
+    ck_assert_ptr_nonnull(cc->msg);
+    ck_assert_str_eq(cc->msg->mta, "sendmail");
+    /* the kind is the connection's: a new one for another MTA */
+    v_macro = "Postfix 3.7.11";
+    daemon_macro = "mail.northfield.sch.uk";
+    sg_milter_desc.xxfi_connect(ctx, "localhost", (_SOCK_ADDR *)&sin);
+    ck_assert_int_eq(sg_milter_desc.xxfi_envfrom(ctx, argv), SMFIS_CONTINUE);
+    ck_assert_str_eq(((struct sg_connctx *)priv)->msg->mta, "postfix");
+    /* neither: the store records "unknown" */
+    v_macro = daemon_macro = NULL;
+    sg_milter_desc.xxfi_connect(ctx, "localhost", (_SOCK_ADDR *)&sin);
+    ck_assert_int_eq(sg_milter_desc.xxfi_envfrom(ctx, argv), SMFIS_CONTINUE);
+    ck_assert_str_eq(((struct sg_connctx *)priv)->msg->mta, "unknown");
     sg_milter_desc.xxfi_abort(ctx);
     finish();
 }
@@ -395,6 +446,8 @@ Suite *sg_suite_milter(void)
     tcase_add_test(tc, quarantine_calls_smfi_quarantine);
     tcase_add_test(tc, removal_uses_raw_recipient);
     tcase_add_test(tc, inbound_accepted_at_mail_from);
+    tcase_add_test(tc, mta_kind_from_macros);
+    tcase_add_test(tc, mta_kind_reaches_the_message);
     tcase_add_test(tc, hold_puts_a_copy_in_the_store);
     tcase_add_test(tc, hold_without_a_copy_tempfails);
     tcase_add_test(tc, released_copy_passes_once);

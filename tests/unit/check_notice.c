@@ -399,10 +399,11 @@ static int f_setmlreply(SMFICTX *c, const char *a, const char *b, char *const *l
     return MI_SUCCESS;
 }
 static int f_delrcpt(SMFICTX *c, char *r) { (void)c; sg_buf_printf(&calls, "delrcpt %s\n", r); return MI_SUCCESS; }
+static int f_replacebody(SMFICTX *c, unsigned char *b, int n) { (void)c; sg_buf_printf(&calls, "replacebody %.*s\n", n, (const char *)b); return MI_SUCCESS; }
 
 static const struct sg_smfi_ops fake = {
     f_getpriv, f_setpriv, f_getsymval, f_insheader, f_chgheader, f_addheader,
-    f_quarantine, f_setreply, f_setmlreply, f_delrcpt,
+    f_quarantine, f_setreply, f_setmlreply, f_delrcpt, f_replacebody, NULL,
 };
 static SMFICTX *ctx = (SMFICTX *)&priv;
 

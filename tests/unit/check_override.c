@@ -17,10 +17,11 @@
 static void expect_reason(const char *subject, const char *want)
 {
     char *r = sg_justify_find(subject);
+    const char *shown = subject ? subject : "(no subject)";
     if (!want)
-        ck_assert_msg(r == NULL, "\"%s\": expected no reason, got \"%s\"", subject, r);
+        ck_assert_msg(r == NULL, "\"%s\": expected no reason, got \"%s\"", shown, r ? r : "(none)");
     else
-        ck_assert_msg(r && !strcmp(r, want), "\"%s\": expected \"%s\", got \"%s\"", subject, want, r ? r : "(none)");
+        ck_assert_msg(r && !strcmp(r, want), "\"%s\": expected \"%s\", got \"%s\"", shown, want, r ? r : "(none)");
     free(r);
 }
 
