@@ -147,10 +147,9 @@ bool sane(const cv::Mat &H, double rw, double rh, double pw, double ph)
     return aspect > 0.5 && aspect < 2;
 }
 
-// Hamming distances of 256-bit descriptors, the popcount instruction where
-// the processor has it (any x86-64 of the last fifteen years).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("popcnt"))) void nearest2_popcnt(const uint64_t *q, const uint64_t *t, int nt, int out[3])
+// One body for both: inlined, it is compiled with each caller's target.
+static inline __attribute__((always_inline)) void nearest2_body(const uint64_t *q, const uint64_t *t, int nt,
+                                                                int out[3])
 {
     int b1 = 257, b2 = 257, bi = -1;
     for (int j = 0; j < nt; j++, t += 4) {
@@ -170,27 +169,19 @@ __attribute__((target("popcnt"))) void nearest2_popcnt(const uint64_t *q, const 
     out[1] = b1;
     out[2] = b2;
 }
+
+// Hamming distances of 256-bit descriptors, the popcount instruction where
+// the processor has it (any x86-64 of the last fifteen years).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("popcnt"))) void nearest2_popcnt(const uint64_t *q, const uint64_t *t, int nt, int out[3])
+{
+    nearest2_body(q, t, nt, out);
+}
 #endif
 
 void nearest2_plain(const uint64_t *q, const uint64_t *t, int nt, int out[3])
 {
-    int b1 = 257, b2 = 257, bi = -1;
-    for (int j = 0; j < nt; j++, t += 4) {
-        int d = __builtin_popcountll(q[0] ^ t[0]) + __builtin_popcountll(q[1] ^ t[1]) +
-                __builtin_popcountll(q[2] ^ t[2]) + __builtin_popcountll(q[3] ^ t[3]);
-        if (d < b2) {
-            if (d < b1) {
-                b2 = b1;
-                b1 = d;
-                bi = j;
-            } else {
-                b2 = d;
-            }
-        }
-    }
-    out[0] = bi;
-    out[1] = b1;
-    out[2] = b2;
+    nearest2_body(q, t, nt, out);
 }
 
 void nearest2(const uint64_t *q, const uint64_t *t, int nt, int out[3])
