@@ -53,6 +53,11 @@ int sg_logo_kp_match(const struct sg_logo_kp *const *refs, size_t nrefs, const f
  * H maps it. Zero for a plain one. */
 void sg_logo_kp_bend_at(const struct sg_logo_kp_cand *c, double u, double v, double *dx, double *dy);
 
+/* Tests only: the next n calls of sg_logo_kp_match fail inside as OpenCV
+ * does when it cannot allocate (cv::Exception, StsNoMem), so that the
+ * rule's internal-error answer can be shown. */
+void sg_logo_kp_test_fail(unsigned n);
+
 #ifdef __cplusplus
 }
 #endif

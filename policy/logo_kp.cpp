@@ -20,6 +20,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -42,6 +43,17 @@ const int SCALE_BINS = 16;       // and half an octave of scale, from 1/64 up
 const int GRID = SG_LOGO_KP_GRID;
 const double BEND_MAX = 0.15;    // a bend moves no point more than this of the logo's size
 const double BEND_MIN = 0.75;    // nor all less than this many pixels (then it is not bent)
+
+std::atomic<unsigned> test_fail{0};  // sg_logo_kp_test_fail()
+
+void test_fault()
+{
+    unsigned n = test_fail.load();
+    while (n && !test_fail.compare_exchange_weak(n, n - 1))
+        ;
+    if (n)
+        throw cv::Exception(cv::Error::StsNoMem, "test fault", __func__, __FILE__, __LINE__);
+}
 
 void threads_off()
 {
@@ -378,6 +390,7 @@ extern "C" int sg_logo_kp_match(const struct sg_logo_kp *const *refs, size_t nre
 {
     try {
         threads_off();
+        test_fault();
         cv::Mat P(h, w, CV_32F, const_cast<float *>(pic)), p8;
         P.convertTo(p8, CV_8U);
         // Halved when large: an exact halving is OpenCV's fast path.
@@ -512,4 +525,9 @@ extern "C" void sg_logo_kp_bend_at(const struct sg_logo_kp_cand *c, double u, do
         double top = g[j][i] + (g[j][i + 1] - g[j][i]) * fx, bot = g[j + 1][i] + (g[j + 1][i + 1] - g[j + 1][i]) * fx;
         *(k ? dy : dx) = top + (bot - top) * fy;
     }
+}
+
+extern "C" void sg_logo_kp_test_fail(unsigned n)
+{
+    test_fail.store(n);
 }

@@ -12,8 +12,10 @@
 #include "image_fix.h"
 #include "sg_image.h"
 #include "sg_logo.h"
+#include "sg_logo_kp.h"
 #include "sg_pdq.h"
 #include "sg_policy.h"
+#include "sg_verdict.h"
 
 static uint32_t seed;
 
@@ -336,6 +338,79 @@ START_TEST(logo_keypoints_turned_keystoned)
 }
 END_TEST
 
+/* Stage 3 failing inside OpenCV (out of memory under the worker's
+ * RLIMIT_AS, here the test hook) is the rule's internal error: the search
+ * answers -1, the message gets on_internal_error, and nothing is cached as
+ * "no logo", so the next message with the same picture is screened. */
+START_TEST(logo_keypoints_internal_error)
+{
+    struct sg_logo_opts o = {SG_LOGO_DEFAULT_THRESHOLD, SG_LOGO_DEFAULT_MIN_SIZE, SG_LOGO_DEFAULT_MIN_SCORE, false, true};
+    struct sg_logo_set *s = sg_logo_set_new(&o);
+    struct sg_image ref = {.w = 200, .h = 240, .rgba = crest(200, 240)};
+    char err[128];
+    ck_assert_msg(sg_logo_set_add(s, "crest", &ref, err, sizeof(err)), "%s", err);
+    /* The picture only stage 3 finds (logo_keypoints_turned_keystoned). */
+    uint8_t *bg = soft_photo(640, 480);
+    paste_turned(bg, 640, 480, ref.rgba, 200, 240, 330, 250, 7, 0.5, 1.1);
+    struct sg_image img = {.w = 640, .h = 480, .rgba = bg};
+    struct sg_logo_hit hit;
+    sg_logo_kp_test_fail(1);
+    ck_assert_int_eq(sg_logo_find(s, &img, &hit), -1);
+    ck_assert_int_eq(sg_logo_find(s, &img, &hit), 1);
+    ck_assert_uint_eq(hit.stage, 3);
+    sg_logo_set_free(s);
+
+    /* Through the rule and the engine. */
+    char dir[] = "/tmp/sg-logo-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char ref_path[128], yaml[1024];
+    snprintf(ref_path, sizeof(ref_path), "%s/crest.png", dir);
+    size_t len;
+    uint8_t *png = fx_png(ref.rgba, 200, 240, FX_PNG_RGBA, &len);
+    ck_assert(g_file_set_contents(ref_path, (const char *)png, (gssize)len, NULL));
+    free(png);
+    snprintf(yaml, sizeof(yaml),
+             "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+             "rules:\n  - id: logo-out\n    category: logo\n    action: quarantine\n    cite: \"000 4.4\"\n"
+             "    match: {logo: {references: [%s], keypoints: true}}\n", ref_path);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(yaml, &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    free(errors);
+    png = fx_png(bg, 640, 480, FX_PNG_RGBA, &len);
+    gchar *b64 = g_base64_encode(png, len);
+    char *raw = g_strdup_printf("From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: mug\r\n"
+                                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                                "--B\r\nContent-Type: text/plain\r\n\r\nhere\r\n--B\r\nContent-Type: image/png\r\n"
+                                "Content-Disposition: attachment; filename=\"mug.png\"\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n", b64);
+    sg_logo_kp_test_fail(1);
+    struct sg_verdict v;
+    sg_test_judge(p, raw, "y@example.com", &v);
+    ck_assert_ptr_nonnull(v.error);
+    ck_assert_msg(strstr(v.error, "logo"), "%s", v.error);
+    ck_assert_int_eq(v.action, p->actions.on_internal_error);
+    ck_assert_int_eq(v.action, SG_ACTION_TEMPFAIL);
+    sg_verdict_clear(&v);
+    /* The same picture again, OpenCV well: found (the error was not
+     * remembered as "no logo"). */
+    sg_test_judge(p, raw, "y@example.com", &v);
+    ck_assert_ptr_null(v.error);
+    ck_assert_int_eq(v.action, SG_ACTION_QUARANTINE);
+    ck_assert_uint_eq(v.nhits, 1);
+    ck_assert_str_eq(v.hits[0].rule->id, "logo-out");
+    sg_verdict_clear(&v);
+    sg_policy_unref(p);
+    g_free(raw);
+    g_free(b64);
+    free(png);
+    free(bg);
+    free(ref.rgba);
+    unlink(ref_path);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(logo_reference_rejected_when_flat)
 {
     struct sg_logo_opts o = {40, 48, 70, false, true};
@@ -442,6 +517,7 @@ Suite *sg_suite_logo(void)
     tcase_add_test(tc, pdq_dihedral);
     tcase_add_test(tc, logo_whole_and_inside);
     tcase_add_test(tc, logo_keypoints_turned_keystoned);
+    tcase_add_test(tc, logo_keypoints_internal_error);
     tcase_add_test(tc, logo_reference_rejected_when_flat);
     tcase_add_test(tc, logo_rule_end_to_end);
     tcase_add_test(tc, logo_rule_errors);
