@@ -359,7 +359,7 @@ static struct klass classes[] = {
     {"whole, perspective (keystone 10-35%)", 0.99, true, true, 0, 0, 0},
     {"in photos, turned 2-10 degrees", 0.90, true, true, 0, 0, 0},
     {"in photos, perspective (keystone 10-35%)", 0.90, true, true, 0, 0, 0},
-    {"in photos, curved (barrel, arc: mug, hoodie)", 0.90, true, false, 0, 0, 0},
+    {"in photos, curved (barrel, arc: mug, hoodie)", 0.90, true, true, 0, 0, 0},
     {"neg: photos", 0, false, true, 0, 0, 0},
     {"neg: screenshots", 0, false, true, 0, 0, 0},
     {"neg: other crests (same shield, colours, fonts)", 0, false, true, 0, 0, 0},
