@@ -338,6 +338,51 @@ START_TEST(logo_keypoints_turned_keystoned)
 }
 END_TEST
 
+/* The crest (200 x 240) written as dir/crest.png, and a policy of one
+ * rule, logo-out (quarantine), looking for it with more logo options
+ * ("" or ", keypoints: true"); yaml receives the policy's text. */
+static struct sg_policy *crest_rule(const char *dir, const char *more, char *yaml, size_t yamllen)
+{
+    char ref_path[128];
+    snprintf(ref_path, sizeof(ref_path), "%s/crest.png", dir);
+    uint8_t *c = crest(200, 240);
+    size_t len;
+    uint8_t *png = fx_png(c, 200, 240, FX_PNG_RGBA, &len);
+    ck_assert(g_file_set_contents(ref_path, (const char *)png, (gssize)len, NULL));
+    free(png);
+    free(c);
+    snprintf(yaml, yamllen,
+             "school:\n  name: T\n  staff_domains: [t.sch.uk]\n  trust_domains: [trust.org.uk]\n"
+             "rules:\n  - id: logo-out\n    category: logo\n    action: quarantine\n    cite: \"000 4.4\"\n"
+             "    match: {logo: {references: [%s]%s}}\n", ref_path, more);
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(yaml, &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    free(errors);
+    return p;
+}
+
+static void crest_rule_remove(const char *dir)
+{
+    char ref_path[128];
+    snprintf(ref_path, sizeof(ref_path), "%s/crest.png", dir);
+    unlink(ref_path);
+    rmdir(dir);
+}
+
+/* A message to y@example.com with one picture attached (g_free it). */
+static char *with_picture(const char *type, const char *name, const uint8_t *data, size_t len)
+{
+    gchar *b64 = g_base64_encode(data, len);
+    char *raw = g_strdup_printf("From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: for the print shop\r\n"
+                                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                                "--B\r\nContent-Type: text/plain\r\n\r\nhere\r\n--B\r\nContent-Type: %s\r\n"
+                                "Content-Disposition: attachment; filename=\"%s\"\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n", type, name, b64);
+    g_free(b64);
+    return raw;
+}
+
 /* Stage 3 failing inside OpenCV (out of memory under the worker's
  * RLIMIT_AS, here the test hook) is the rule's internal error: the search
  * answers -1, the message gets on_internal_error, and nothing is cached as
@@ -361,29 +406,12 @@ START_TEST(logo_keypoints_internal_error)
     sg_logo_set_free(s);
 
     /* Through the rule and the engine. */
-    char dir[] = "/tmp/sg-logo-XXXXXX";
+    char dir[] = "/tmp/sg-logo-XXXXXX", yaml[1024];
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char ref_path[128], yaml[1024];
-    snprintf(ref_path, sizeof(ref_path), "%s/crest.png", dir);
+    struct sg_policy *p = crest_rule(dir, ", keypoints: true", yaml, sizeof(yaml));
     size_t len;
-    uint8_t *png = fx_png(ref.rgba, 200, 240, FX_PNG_RGBA, &len);
-    ck_assert(g_file_set_contents(ref_path, (const char *)png, (gssize)len, NULL));
-    free(png);
-    snprintf(yaml, sizeof(yaml),
-             "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
-             "rules:\n  - id: logo-out\n    category: logo\n    action: quarantine\n    cite: \"000 4.4\"\n"
-             "    match: {logo: {references: [%s], keypoints: true}}\n", ref_path);
-    char *errors = NULL;
-    struct sg_policy *p = sg_test_load_yaml(yaml, &errors, NULL);
-    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    free(errors);
-    png = fx_png(bg, 640, 480, FX_PNG_RGBA, &len);
-    gchar *b64 = g_base64_encode(png, len);
-    char *raw = g_strdup_printf("From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: mug\r\n"
-                                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
-                                "--B\r\nContent-Type: text/plain\r\n\r\nhere\r\n--B\r\nContent-Type: image/png\r\n"
-                                "Content-Disposition: attachment; filename=\"mug.png\"\r\n"
-                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n", b64);
+    uint8_t *png = fx_png(bg, 640, 480, FX_PNG_RGBA, &len);
+    char *raw = with_picture("image/png", "mug.png", png, len);
     sg_logo_kp_test_fail(1);
     struct sg_verdict v;
     sg_test_judge(p, raw, "y@example.com", &v);
@@ -402,12 +430,10 @@ START_TEST(logo_keypoints_internal_error)
     sg_verdict_clear(&v);
     sg_policy_unref(p);
     g_free(raw);
-    g_free(b64);
     free(png);
     free(bg);
     free(ref.rgba);
-    unlink(ref_path);
-    rmdir(dir);
+    crest_rule_remove(dir);
 }
 END_TEST
 
@@ -430,32 +456,16 @@ END_TEST
 /* The rule through the engine: a JPEG copy of the reference attached. */
 START_TEST(logo_rule_end_to_end)
 {
-    char dir[] = "/tmp/sg-logo-XXXXXX";
+    char dir[] = "/tmp/sg-logo-XXXXXX", yaml[1024];
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char ref_path[128], yaml[1024];
-    snprintf(ref_path, sizeof(ref_path), "%s/crest.png", dir);
-    uint8_t *c = crest(200, 240);
-    size_t len;
-    uint8_t *png = fx_png(c, 200, 240, FX_PNG_RGBA, &len);
-    ck_assert(g_file_set_contents(ref_path, (const char *)png, (gssize)len, NULL));
-    free(png);
-    snprintf(yaml, sizeof(yaml),
-             "school:\n  name: T\n  staff_domains: [t.sch.uk]\n  trust_domains: [trust.org.uk]\n"
-             "rules:\n  - id: logo-out\n    category: logo\n    action: quarantine\n    cite: \"000 4.4\"\n"
-             "    match: {logo: {references: [%s]}}\n", ref_path);
+    struct sg_policy *p = crest_rule(dir, "", yaml, sizeof(yaml));
     char *errors = NULL;
-    struct sg_policy *p = sg_test_load_yaml(yaml, &errors, NULL);
-    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
-    free(errors);
+    uint8_t *c = crest(200, 240);
     flatten_white(c, 200, 240);
     uint8_t *small = shrink(c, 200, 240, 2);
+    size_t len;
     uint8_t *jpg = fx_jpeg(small, 100, 120, FX_JPEG_RGB, 60, &len);
-    gchar *b64 = g_base64_encode(jpg, len);
-    char *raw = g_strdup_printf("From: x@t.sch.uk\r\nTo: y@example.com\r\nSubject: for the print shop\r\n"
-                                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
-                                "--B\r\nContent-Type: text/plain\r\n\r\nhere\r\n--B\r\nContent-Type: image/jpeg\r\n"
-                                "Content-Disposition: attachment; filename=\"badge.jpg\"\r\n"
-                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n", b64);
+    char *raw = with_picture("image/jpeg", "badge.jpg", jpg, len);
     char *ev = sg_test_rule_evidence(p, raw, "y@example.com", "logo-out");
     ck_assert_ptr_nonnull(ev);
     ck_assert_msg(strstr(ev, "logo 'crest' in badge.jpg (score "), "%s", ev);
@@ -477,12 +487,10 @@ START_TEST(logo_rule_end_to_end)
     sg_policy_unref(p);
     g_free(any);
     g_free(raw);
-    g_free(b64);
     free(jpg);
     free(small);
     free(c);
-    unlink(ref_path);
-    rmdir(dir);
+    crest_rule_remove(dir);
 }
 END_TEST
 
