@@ -21,6 +21,7 @@ extern const struct sg_detector sg_detect_pupil_names;
 extern const struct sg_detector sg_detect_misdirected;
 extern const struct sg_detector sg_detect_landline;
 extern const struct sg_detector sg_detect_adult_urls;
+extern const struct sg_detector sg_detect_recipient_domains;
 extern const struct sg_detector sg_detect_logo;
 
 static const struct sg_detector *const registry[] = {
@@ -39,6 +40,7 @@ static const struct sg_detector *const registry[] = {
     &sg_detect_misdirected,
     &sg_detect_landline,
     &sg_detect_adult_urls,
+    &sg_detect_recipient_domains,
     &sg_detect_logo,
     NULL,
 };

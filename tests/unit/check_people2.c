@@ -466,6 +466,26 @@ START_TEST(adult_list_errors)
 }
 END_TEST
 
+/* ---- recipient_domains ---- */
+
+START_TEST(press_recipients)
+{
+    static const char *const newsrooms[] = {"desk@bbc.co.uk", "Reporter@News.BBC.co.uk", "ed@kentlive.news",
+                                            "tips@echo2.example"};
+    for (size_t i = 0; i < N(newsrooms); i++)
+        expect_hit(newsrooms[i], "Happy to talk.", "press", true);
+    static const char *const others[] = {"parent@example.com", "x@notbbc.co.uk", "x@bbc.co.uk.example",
+                                         "teacher@learning.bbc.co.uk", "x@echo.example.org"};
+    for (size_t i = 0; i < N(others); i++)
+        expect_hit(others[i], "Happy to talk.", "press", false);
+    /* The evidence names the listed domain, never the address. */
+    char *ev = evidence("kate.ellison@news.bbc.co.uk", "plain", "hi", "hello", "press");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_msg(strstr(ev, "listed domain, bbc.co.uk") && !strstr(ev, "kate"), "%s", ev);
+    free(ev);
+}
+END_TEST
+
 Suite *sg_suite_people2(void)
 {
     Suite *s = suite_create("people2");
@@ -478,6 +498,7 @@ Suite *sg_suite_people2(void)
     TCase *tc = tcase_create("detectors");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, landline_writings);
+    tcase_add_test(tc, press_recipients);
     tcase_add_test(tc, landline_evidence_and_options);
     tcase_add_test(tc, landline_bad_options);
     tcase_add_test(tc, social_writings);
