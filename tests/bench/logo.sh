@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 corpus=$build/tests/logo/corpus
 [ -e "$corpus/done" ] || { corpus=$tmp/corpus; bash "$src/tests/logo/gen.sh" "$corpus" >/dev/null; }
-pkgs="glib-2.0 libpng libjpeg libwebp libwebpdemux gmime-3.0 poppler-glib libzip zlib libxml-2.0"
+pkgs="glib-2.0 libpng libjpeg libwebp libwebpdemux gmime-3.0 poppler-glib libzip zlib libxml-2.0 nettle"
 cv="-lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core"
 "${CXX:-c++}" -O2 -Wall -Wextra -I"$src/include" -I/usr/include/opencv4 -c -o "$tmp/logo_kp.o" "$src/policy/logo_kp.cpp"
 # shellcheck disable=SC2046,SC2086
