@@ -52,7 +52,9 @@ struct lexicon {
     bool forwarded;
     bool has_corroboration;
     size_t nregex;
-    /* Filled by compile: pattern id -> term index + 1 (0 = not ours). */
+    /* Filled by compile: pattern id -> term index + 1 (0 = not ours),
+     * two slots an id: the scoring (or [unless]) term, the corroborating
+     * one; "ofsted" may be both, and then one occurrence is both. */
     unsigned *term_of;
     size_t nterm_of;
 };
@@ -331,12 +333,14 @@ static bool lexicon_compile(void *state, struct sg_matcher *m, struct sg_cfg *cf
         if (ids[i] + 1 > top)
             top = ids[i] + 1;
     lx->nterm_of = top;
-    lx->term_of = sg_xcalloc(top ? top : 1, sizeof(*lx->term_of));
+    lx->term_of = sg_xcalloc(top ? 2 * (size_t)top : 1, sizeof(*lx->term_of));
     /* Two terms of one list that normalise alike share a pattern; the
      * first one's weight stands. */
-    for (size_t i = 0; i < nids; i++)
-        if (!lx->term_of[ids[i]])
-            lx->term_of[ids[i]] = owner[i] + 1;
+    for (size_t i = 0; i < nids; i++) {
+        unsigned *slot = &lx->term_of[2 * (size_t)ids[i] + (lx->terms[owner[i]].corroborates ? 1 : 0)];
+        if (!*slot)
+            *slot = owner[i] + 1;
+    }
     free(ids);
     free(owner);
     return true;
@@ -421,7 +425,8 @@ static bool corroborated(const struct lexicon *lx, const struct hit *h, size_t n
          * a second signal. */
         bool inside = false;
         for (size_t j = first; j <= last && !inside; j++)
-            inside = lx->terms[h[j].term].weight && h[i].start >= h[j].start && h[i].end <= h[j].end;
+            inside = lx->terms[h[j].term].weight && h[i].start >= h[j].start && h[i].end <= h[j].end &&
+                     h[i].end - h[i].start < h[j].end - h[j].start;
         if (!inside)
             return true;
     }
@@ -480,21 +485,26 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < scan->nmatches; i++) {
         const struct sg_match *m = &scan->matches[i];
-        if (m->id >= lx->nterm_of || !lx->term_of[m->id])
+        if (m->id >= lx->nterm_of || !(lx->term_of[2 * (size_t)m->id] | lx->term_of[2 * (size_t)m->id + 1]))
             continue;
         if (!counts_at(lx, scan, m->start))
             continue;
-        unsigned t = lx->term_of[m->id] - 1;
-        if (lx->terms[t].prefiltered) {
-            int ok = confirmed(lx->terms[t].rx, scan, m->end);
-            if (ok < 0) {
-                free(h);
-                return -1;
-            }
-            if (!ok)
+        for (int role = 0; role < 2; role++) {
+            unsigned slot = lx->term_of[2 * (size_t)m->id + (size_t)role];
+            if (!slot)
                 continue;
+            unsigned t = slot - 1;
+            if (lx->terms[t].prefiltered) {
+                int ok = confirmed(lx->terms[t].rx, scan, m->end);
+                if (ok < 0) {
+                    free(h);
+                    return -1;
+                }
+                if (!ok)
+                    continue;
+            }
+            push_hit(&h, &n, &cap, m->start, m->end, t);
         }
-        push_hit(&h, &n, &cap, m->start, m->end, t);
     }
     if (lx->nregex) {
         for (size_t t = 0; t < lx->nterms; t++) {

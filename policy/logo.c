@@ -38,6 +38,8 @@
 #define KP_MIN_SIDE 96           /* stage 3 only on working pictures this large */
 #define KP_MIN_INLIERS 15        /* homography inliers a keypoint proposal needs */
 #define KP_PROPOSALS 6           /* keypoint proposals checked, best first */
+#define KP_BENT 2                /* and bent ones, where no plain one passed */
+#define KP_BENT_START 0.35       /* refined only from min_score less this */
 
 static const double level_area[NLEVELS] = {80, 400, 1600};
 
@@ -1005,10 +1007,12 @@ static int stage1(const struct sg_logo_set *s, const struct pyramid *py, struct 
 /* ---- stage 3: keypoint proposals, checked here ---- */
 
 /* The picture brought back to the reference's frame through H (reference
- * pixels -> working pixels): output pixel (i, j) is reference pixel
+ * pixels -> working pixels) and a bent proposal's displacements (bend, or
+ * NULL): output pixel (i, j) is reference pixel
  * ((ox + i + 0.5) / k - 0.5, (oy + j + 0.5) / k - 0.5), read from the
  * pyramid level just finer than the map's local scale. */
-static void warp_back(const struct pyramid *py, const double H[9], double k, double ox, double oy, struct plane *out)
+static void warp_back(const struct pyramid *py, const double H[9], const struct sg_logo_kp_cand *bend, double k,
+                      double ox, double oy, struct plane *out)
 {
     double det = (H[0] * H[4] - H[1] * H[3]) / (H[8] * H[8]);
     double scale = sqrt(fabs(det)) / k;  /* working pixels per output pixel */
@@ -1022,6 +1026,12 @@ static void warp_back(const struct pyramid *py, const double H[9], double k, dou
             double u = (ox + i + 0.5) / k - 0.5, v = (oy + j + 0.5) / k - 0.5;
             double z = H[6] * u + H[7] * v + H[8];
             double x = (H[0] * u + H[1] * v + H[2]) / z, y = (H[3] * u + H[4] * v + H[5]) / z;
+            if (bend) {
+                double dx, dy;
+                sg_logo_kp_bend_at(bend, u, v, &dx, &dy);
+                x += dx;
+                y += dy;
+            }
             x = (x + 0.5) / f - 0.5;
             y = (y + 0.5) / f - 0.5;
             x = x < 0 ? 0 : x > src->w - 1 ? src->w - 1 : x;
@@ -1036,14 +1046,15 @@ static void warp_back(const struct pyramid *py, const double H[9], double k, dou
 }
 
 /* The finest template's correlation (luminance and edges, the lower) at
- * the place H maps the reference to; luminance alone when that is no
- * more than beat (the lower could not be more either). */
-static double score_at(const struct pyramid *py, const struct ref *r, const double H[9], double beat)
+ * the place H (and bend, or NULL) maps the reference to; luminance alone
+ * when that is no more than beat (the lower could not be more either). */
+static double score_at(const struct pyramid *py, const struct ref *r, const double H[9],
+                       const struct sg_logo_kp_cand *bend, double beat)
 {
     const struct tmpl *t = &r->lv[NLEVELS - 1];
     struct plane win;
     plane_init(&win, t->w, t->h);
-    warp_back(py, H, (double)t->w / r->luma.w, 0, 0, &win);
+    warp_back(py, H, bend, (double)t->w / r->luma.w, 0, 0, &win);
     double sl = ncc_at(&win, t->xy, t->t, t->n, 0, 0), se = sl;
     if (t->ne && sl > beat) {
         struct plane e;
@@ -1078,8 +1089,9 @@ static void nudge(const double H[9], const double p[8], double cx, double cy, do
  * parameters of nudge() (keypoints place a logo to a pixel or two, which
  * at the template's size costs correlation); -2 when the place, back in
  * the reference's frame, does not hash close to the reference composed
- * over it. H is updated to the refined map. */
-static double verify_kp(const struct pyramid *py, const struct ref *r, double H[9])
+ * over it. H is updated to the refined map; a bent proposal's bend (or
+ * NULL) is kept as it is. */
+static double verify_kp(const struct pyramid *py, const struct ref *r, double H[9], const struct sg_logo_kp_cand *bend)
 {
     const struct tmpl *t = &r->lv[NLEVELS - 1];
     double u = r->luma.w / 2.0, v = r->luma.h / 2.0, z = H[6] * u + H[7] * v + H[8];
@@ -1087,7 +1099,7 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
     double size = sqrt(fabs((H[0] * H[4] - H[1] * H[3]) / (H[8] * H[8]))) * r->luma.w;  /* logo width, working px */
     double px = size / t->w;     /* working pixels per template pixel */
     double step[8] = {px, px, 0.02, 0.02, 0.02, 0.02, 0.02 / size, 0.02 / size};
-    double best = score_at(py, r, H, -2);
+    double best = score_at(py, r, H, bend, -2);
     for (int round = 0; round < 3; round++) {
         bool moved = true;
         for (int pass = 0; pass < 4 && moved; pass++) {
@@ -1097,7 +1109,7 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
                     double p[8] = {0}, H2[9];
                     p[k] = sgn * step[k];
                     nudge(H, p, cx, cy, H2);
-                    double sc = score_at(py, r, H2, best + 1e-4);
+                    double sc = score_at(py, r, H2, bend, best + 1e-4);
                     if (sc > best + 1e-4) {
                         best = sc;
                         memcpy(H, H2, sizeof(H2));
@@ -1118,7 +1130,7 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
     plane_init(&comp, w, h);
     plane_init(&rl, w, h);
     plane_init(&ra, w, h);
-    warp_back(py, H, kh, 0, 0, &crop);
+    warp_back(py, H, bend, kh, 0, 0, &crop);
     sample(&r->pl, kh, 0, 0, &rl);
     sample(&r->pa, kh, 0, 0, &ra);
     for (size_t i = 0; i < (size_t)w * h; i++)
@@ -1140,15 +1152,23 @@ static int stage3(const struct sg_logo_set *s, const struct plane *work, const s
     const struct sg_logo_kp **kps = sg_xcalloc(s->n, sizeof(*kps));
     for (size_t i = 0; i < s->n; i++)
         kps[i] = s->refs[i].kp;
-    struct sg_logo_kp_cand c[KP_PROPOSALS];
-    int n = sg_logo_kp_match(kps, s->n, work->v, work->w, work->h, KP_MIN_INLIERS, c, KP_PROPOSALS);
+    struct sg_logo_kp_cand c[KP_PROPOSALS + KP_BENT];
+    int n = sg_logo_kp_match(kps, s->n, work->v, work->w, work->h, KP_MIN_INLIERS, c, KP_PROPOSALS, KP_BENT);
     free(kps);
     if (n < 0)
         return -1;
     double best = s->o.min_score / 100.0 - 1e-9;
     int found = 0;
+    /* The plain proposals first; a bent one only where none of them passed,
+     * and not refined where it starts far below the floor (most places
+     * on other crests start under half, the curved logo above). */
     for (int i = 0; i < n; i++) {
-        double sc = verify_kp(py, &s->refs[c[i].ref], c[i].H);
+        if (c[i].bent && found)
+            break;
+        const struct ref *r = &s->refs[c[i].ref];
+        if (c[i].bent && score_at(py, r, c[i].H, &c[i], -2) < best - KP_BENT_START)
+            continue;
+        double sc = verify_kp(py, r, c[i].H, c[i].bent ? &c[i] : NULL);
         if (sc <= best)
             continue;
         best = sc;

@@ -82,7 +82,7 @@ static void add_literal(struct sg_matcher *m, const char *lit, unsigned id, unsi
      * hundred bytes: with \b Hyperscan drops those itself instead of
      * calling back for each. A few hundred such cost the build nothing;
      * the callback still checks edges (\b is ASCII there). */
-    bool bounded = n <= 3 && edges == 3;
+    bool bounded = n <= 3 && (edges & 3) == 3;
     struct sg_buf b = {0};
     if (bounded)
         sg_buf_puts(&b, "\\b");
@@ -254,6 +254,22 @@ static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor
             return UINT_MAX;
         }
         kind |= 8;
+        /* Its candidates are confirmed anyway: the phrases every match
+         * ends with find them for a fraction of what Hyperscan spends on
+         * the whole pattern's automaton. */
+        char **tail = anchor ? NULL : sg_rxlit_tail(pattern, SG_MATCHER_RXLIT_MAX, 3, &edges);
+        if (tail) {
+            free(info);
+            free(hs);
+            unsigned id = new_id(m, key.data);
+            for (size_t i = 0; tail[i]; i++) {
+                fold_lookalikes(tail[i], strlen(tail[i]), tail[i]);
+                add_literal(m, tail[i], id, (unsigned char)(edges | 8));
+            }
+            sg_strv_free(tail);
+            g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
+            return id;
+        }
     }
     free(info);
     unsigned id = new_id(m, key.data);

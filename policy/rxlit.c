@@ -73,6 +73,69 @@ static struct set one(struct parser *ps, const char *s, size_t n)
 
 static struct set alternation(struct parser *ps);
 
+/* Escapes that stand for their own character. */
+static const char plain_escapes[] = ".-'\"()[]{}?*+/\\&|^$#,:;!@%=<>~";
+
+/* A class of single characters and ranges, "[1-9]", "[bfi]", "[\\d.]",
+ * as one phrase a character; negated classes and \w stay regexes. */
+static struct set char_class(struct parser *ps)
+{
+    bool seen[128] = {false};
+    struct set out = {0};
+    const char *q = ps->p + 1;
+    if (*q == '^' || *q == ']')
+        ps->bad = true;
+    while (!ps->bad && *q && *q != ']') {
+        unsigned char lo = (unsigned char)*q, hi;
+        if (lo == '\\') {
+            unsigned char e = (unsigned char)q[1];
+            q += 2;
+            if (e == 'd') {
+                lo = '0', hi = '9';
+            } else if (e == 's') {
+                lo = hi = ' ';           /* single spaces, as above */
+            } else if (e && strchr(plain_escapes, e)) {
+                lo = hi = e;
+            } else {
+                ps->bad = true;
+                break;
+            }
+            if (q[0] == '-' && q[1] != ']') {
+                ps->bad = true;          /* a range from an escape */
+                break;
+            }
+        } else if (lo < 0x20 || lo >= 0x80) {
+            ps->bad = true;
+            break;
+        } else if (q[1] == '-' && q[2] && q[2] != ']') {
+            hi = (unsigned char)q[2];
+            q += 3;
+            if (hi < lo || hi >= 0x80 || !isalnum(lo) || !isalnum(hi)) {
+                ps->bad = true;
+                break;
+            }
+        } else {
+            hi = lo;
+            q++;
+        }
+        for (unsigned ch = lo; ch <= hi && !ps->bad; ch++) {
+            char low = (char)tolower((int)ch);
+            if (!seen[(unsigned char)low]) {
+                seen[(unsigned char)low] = true;
+                set_add(ps, &out, sg_xstrndup(&low, 1));
+            }
+        }
+    }
+    if (*q != ']')
+        ps->bad = true;
+    if (ps->bad) {
+        set_free(&out);
+        return out;
+    }
+    ps->p = q + 1;
+    return out;
+}
+
 /* One literal character, or a group; NULL-set with ps->bad when it is
  * anything else. */
 static struct set atom(struct parser *ps)
@@ -94,12 +157,14 @@ static struct set atom(struct parser *ps)
             ps->p++;
         return in;
     }
+    if (c == '[')
+        return char_class(ps);
     if (c == '\\') {
         unsigned char e = (unsigned char)ps->p[1];
         ps->p += 2;
         if (e == 's')
             return one(ps, " ", 1);      /* the scanned text has single spaces */
-        if (e && strchr(".-'\"()[]{}?*+/\\&|^$#,:;!@%=<>~", e)) {
+        if (e && strchr(plain_escapes, e)) {
             char ch = (char)e;
             return one(ps, &ch, 1);
         }
@@ -201,4 +266,91 @@ char **sg_rxlit_expand(const char *pattern, size_t max, unsigned *edges)
     s.v = sg_xrealloc(s.v, (s.n + 1) * sizeof(*s.v));
     s.v[s.n] = NULL;
     return s.v;
+}
+
+/* Length of the atom at p with its quantifier: an escape, a group, a
+ * class or one byte; 0 at a top-level "|" or an unbalanced ")". */
+static size_t atom_len(const char *p)
+{
+    size_t i = 0;
+    if (p[0] == '|' || p[0] == ')')
+        return 0;
+    if (p[0] == '\\') {
+        i = p[1] == 'x' ? 4 : 2;
+    } else if (p[0] == '[') {
+        i = p[1] == '^' ? 2 : 1;
+        if (p[i] == ']')
+            i++;
+        while (p[i] && p[i] != ']')
+            i += p[i] == '\\' && p[i + 1] ? 2 : 1;
+        if (p[i])
+            i++;
+    } else if (p[0] == '(') {
+        int depth = 0;
+        do {
+            if (p[i] == '\\' && p[i + 1]) {
+                i += 2;
+                continue;
+            }
+            if (p[i] == '[') {
+                i += atom_len(p + i);
+                continue;
+            }
+            depth += p[i] == '(' ? 1 : p[i] == ')' ? -1 : 0;
+            i++;
+        } while (p[i] && depth > 0);
+    } else {
+        i = 1;
+    }
+    if (p[i] == '{') {
+        const char *close = strchr(p + i, '}');
+        i = close ? (size_t)(close - p) + 1 : i;
+    } else if (p[i] && strchr("?*+", p[i])) {
+        i++;
+    }
+    if (p[i] && strchr("?+", p[i]) && i > 0 && strchr("?*+}", p[i - 1]))
+        i++;                             /* lazy or possessive */
+    return i;
+}
+
+char **sg_rxlit_tail(const char *pattern, size_t max, size_t min_len, unsigned *edges)
+{
+    size_t n = strlen(pattern), natoms = 0;
+    size_t *at = sg_xcalloc(n + 1, sizeof(*at));
+    for (size_t i = 0; i < n; natoms++) {
+        size_t l = atom_len(pattern + i);
+        if (!l) {
+            free(at);
+            return NULL;                 /* "|" at the top: no one tail */
+        }
+        at[natoms] = i;
+        i += l;
+    }
+    at[natoms] = n;
+    /* A look-ahead at the end matches no text: the tail ends before it. */
+    size_t end = natoms;
+    while (end > 0 && (!strncmp(pattern + at[end - 1], "(?=", 3) || !strncmp(pattern + at[end - 1], "(?!", 3)))
+        end--;
+    char **best = NULL;
+    for (size_t k = end; k-- > 0;) {
+        char *suffix = sg_xstrndup(pattern + at[k], at[end] - at[k]);
+        unsigned e = 0;
+        char **lits = sg_rxlit_expand(suffix, max, &e);
+        free(suffix);
+        /* A run that fails may still be finite ("s?\\b" alone spells an
+         * empty phrase); one with a repeat or look-behind in it never is,
+         * so the longest success is what is kept. */
+        if (!lits)
+            continue;
+        sg_strv_free(best);
+        best = lits;
+        *edges = e;
+    }
+    free(at);
+    for (size_t i = 0; best && best[i]; i++)
+        if (strlen(best[i]) < min_len) {
+            sg_strv_free(best);
+            return NULL;
+        }
+    return best;
 }

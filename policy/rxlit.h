@@ -16,4 +16,11 @@
  * than max phrases. */
 char **sg_rxlit_expand(const char *pattern, size_t max, unsigned *edges);
 
+/* The phrases every match of pattern ends with: those of the longest
+ * finite run of atoms at its end (a look-ahead there is left out), for a
+ * pattern Hyperscan cannot run whole, so that it finds candidates cheaply
+ * and pcre2 confirms them. NULL when the pattern has a "|" at the top,
+ * its end is not finite, or a phrase is shorter than min_len bytes. */
+char **sg_rxlit_tail(const char *pattern, size_t max, size_t min_len, unsigned *edges);
+
 #endif

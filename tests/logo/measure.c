@@ -359,7 +359,7 @@ static struct klass classes[] = {
     {"whole, perspective (keystone 10-35%)", 0.99, true, true, 0, 0, 0},
     {"in photos, turned 2-10 degrees", 0.90, true, true, 0, 0, 0},
     {"in photos, perspective (keystone 10-35%)", 0.90, true, true, 0, 0, 0},
-    {"in photos, curved (barrel, arc: mug, hoodie)", 0.90, true, false, 0, 0, 0},
+    {"in photos, curved (barrel, arc: mug, hoodie)", 0.90, true, true, 0, 0, 0},
     {"neg: photos", 0, false, true, 0, 0, 0},
     {"neg: screenshots", 0, false, true, 0, 0, 0},
     {"neg: other crests (same shield, colours, fonts)", 0, false, true, 0, 0, 0},
@@ -374,6 +374,7 @@ static double *times;
 static size_t ntimes, captimes;
 static FILE *misses;
 static unsigned quick = 1;     /* SG_LOGO_QUICK=N: 1/N of the photo and screenshot negatives */
+static unsigned internal_errors; /* sg_logo_find's -1: neither found nor missed, a failure */
 
 /* CPU time of this thread: the machine the tests run on is shared, and
  * wall time there measures the neighbours. */
@@ -407,6 +408,8 @@ static void run(unsigned k, struct sg_image *m, const char *what)
         times = sg_xrealloc(times, captimes * sizeof(double));
     }
     times[ntimes++] = dt;
+    if (r < 0)
+        internal_errors++;
     classes[k].n++;
     classes[k].ms += dt;
     if (r == 1)
@@ -742,7 +745,9 @@ int main(int argc, char **argv)
     }
     double fpr = nneg ? (double)fp / nneg : 0;
     bool fp_ok = fpr <= 0.001;
-    ok = ok && fp_ok && (nneg >= 2000 || quick > 1);
+    ok = ok && fp_ok && (nneg >= 2000 || quick > 1) && !internal_errors;
+    if (internal_errors)
+        printf("internal errors (stage 3): %u  FAIL\n", internal_errors);
     printf("false positives: %u of %u negatives (%.2f%%, target <= 0.1%%)%s\n", fp, nneg, fpr * 100,
            fp_ok ? "" : "  FAIL");
     qsort(times, ntimes, sizeof(double), cmp_double);
@@ -750,7 +755,7 @@ int main(int argc, char **argv)
            "%u other crests)\n",
            times[ntimes / 2], times[ntimes * 95 / 100], times[ntimes - 1], ntimes, npos, nneg, nothers);
     /* One check per asserted figure, for tests/run-all.sh's tally. */
-    unsigned checks = 1, bad = fp_ok && (nneg >= 2000 || quick > 1) ? 0 : 1;
+    unsigned checks = 1, bad = fp_ok && (nneg >= 2000 || quick > 1) && !internal_errors ? 0 : 1;
     for (unsigned k = 0; k < NCLASS; k++)
         if (classes[k].positive && classes[k].asserted) {
             checks++;

@@ -144,6 +144,13 @@ START_TEST(lexicon_corroboration)
     expect_none(p, "s", "See section 47 of the lease for the landlord's duties.");
     expect_hit(p, "s", "SECTION 17 assessment for the pupil", "pattern");
     sg_policy_unref(p);
+    /* A word that both scores and corroborates ("ofsted") does both; a
+     * corroborating word inside a longer scoring term does not. */
+    p = lexicon_policy("{terms: ['1 re:\\bofsted\\b', '3 requires improvement', '4 exclusion hearing'], "
+                       "corroborate: [ofsted, exclusion], near: 60}");
+    expect_hit(p, "s", "Ofsted: we will get requires improvement", NULL);
+    expect_none(p, "s", "The exclusion hearing is on Friday.");
+    sg_policy_unref(p);
 }
 END_TEST
 

@@ -47,7 +47,7 @@ struct sg_policy *sg_test_one_rule(const char *id, const char *category, const c
     return p;
 }
 
-char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule)
+void sg_test_judge(const struct sg_policy *p, const char *raw, const char *rcpt, struct sg_verdict *v)
 {
     struct sg_message_limits lim = p->limits.msg;
     char err[128];
@@ -56,17 +56,22 @@ char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const ch
     char **rcpts = sg_strv_push(sg_xcalloc(1, sizeof(char *)), rcpt);
     struct sg_envelope env = {.mail_from = "x@t.sch.uk", .rcpts = rcpts, .client_addr = "10.1.2.3",
                               .when = 1795600800};
+    sg_verdict_init(v, 1);
+    sg_engine_evaluate(p, &env, m, v);
+    sg_strv_free(rcpts);
+    sg_message_free(m);
+}
+
+char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule)
+{
     struct sg_verdict v;
-    sg_verdict_init(&v, 1);
-    sg_engine_evaluate(p, &env, m, &v);
+    sg_test_judge(p, raw, rcpt, &v);
     ck_assert_msg(!v.error, "engine error: %s", v.error);
     char *ev = NULL;
     for (size_t i = 0; i < v.nhits; i++)
         if (!strcmp(v.hits[i].rule->id, rule))
             ev = sg_xstrdup(v.hits[i].evidence ? v.hits[i].evidence : "");
     sg_verdict_clear(&v);
-    sg_strv_free(rcpts);
-    sg_message_free(m);
     return ev;
 }
 

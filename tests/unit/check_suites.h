@@ -39,6 +39,11 @@ struct sg_policy *sg_test_one_rule(const char *id, const char *category, const c
  * to rcpt; the evidence of rule when it hit (caller frees), else NULL. */
 char *sg_test_rule_evidence(const struct sg_policy *p, const char *raw, const char *rcpt, const char *rule);
 
+/* Evaluates raw as sg_test_rule_evidence does, into v (initialised here;
+ * the caller clears it), errors and all. */
+struct sg_verdict;
+void sg_test_judge(const struct sg_policy *p, const char *raw, const char *rcpt, struct sg_verdict *v);
+
 /* Path of a file under tests/data (static buffer). */
 const char *sg_test_data(const char *rel);
 

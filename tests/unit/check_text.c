@@ -245,9 +245,9 @@ START_TEST(rx_near_anchors_equals_whole_pass)
 }
 END_TEST
 
-static char *joined_lits(const char *pattern, unsigned *edges)
+/* "a|b|c" from a list of phrases, which it frees; NULL for none. */
+static char *joined_strv(char **v)
 {
-    char **v = sg_rxlit_expand(pattern, 64, edges);
     if (!v)
         return NULL;
     struct sg_buf b = {0};
@@ -255,6 +255,11 @@ static char *joined_lits(const char *pattern, unsigned *edges)
         sg_buf_printf(&b, "%s%s", i ? "|" : "", v[i]);
     sg_strv_free(v);
     return sg_buf_steal(&b);
+}
+
+static char *joined_lits(const char *pattern, unsigned *edges)
+{
+    return joined_strv(sg_rxlit_expand(pattern, 64, edges));
 }
 
 /* Finite list regexes become their phrases; anything else stays a regex. */
@@ -277,13 +282,51 @@ START_TEST(rxlit_expands_only_finite_patterns)
     ck_assert_uint_eq(e, 0);
     free(got);
     static const char *const not_finite[] = {
-        "\\b(year|yr) ?(1[0-3])\\b", "(?<!think )lies", "a+b", "a.b", "foo\\bbar", "x{2}", "\\d\\d",
+        "[^a]b", "[\\w]x", "(?<!think )lies", "a+b", "a.b", "foo\\bbar", "x{2}", "\\d\\d",
         "(a|)", "\\b-x\\b", "(ab", "ab)", "(?i)ab", "caf\xc3\xa9", "a??",
     };
     for (size_t i = 0; i < sizeof(not_finite) / sizeof(*not_finite); i++)
         ck_assert_msg(!sg_rxlit_expand(not_finite[i], 64, &e), "%s read as phrases", not_finite[i]);
     /* More phrases than allowed: stays a regex. */
     ck_assert_ptr_null(sg_rxlit_expand("(a|b)(c|d)(e|f)(g|h)(i|j)(k|l)(m|n)", 64, &e));
+    /* Classes of characters and ranges spell one phrase a character. */
+    got = joined_lits("\\b(yr|y) ?(1[0-2]|[8-9])\\b", &e);
+    ck_assert_str_eq(got, "yr 10|yr 11|yr 12|yr 8|yr 9|yr10|yr11|yr12|yr8|yr9|y 10|y 11|y 12|y 8|y 9|y10|y11|y12|y8|y9");
+    ck_assert_uint_eq(e, 3);
+    free(got);
+    got = joined_lits("section [BfI\\d]", &e);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_str_eq(got, "section b|section f|section i|section 0|section 1|section 2|section 3|section 4|"
+                          "section 5|section 6|section 7|section 8|section 9");
+    free(got);
+}
+END_TEST
+
+/* What every match of a look-around pattern ends with, for Hyperscan to
+ * find its candidates by. */
+START_TEST(rxlit_tail_of_lookaround_patterns)
+{
+    static const struct {
+        const char *pattern, *tail;
+        unsigned edges;
+    } cases[] = {
+        {"(?<!not )\\b(?:you are|ur) (?:(?:so|a) )*(?:useless|a joke)\\b", "useless|a joke", 2},
+        {"\\b(?:you|u) (?:prick|twat)s?\\b(?! ?(?:your|my)\\b)",
+         "you pricks|you prick|you twats|you twat|u pricks|u prick|u twats|u twat", 3},
+        {"(?<!en )\\bretards?\\b", "retards|retard", 3},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        unsigned e = 9;
+        char *got = joined_strv(sg_rxlit_tail(cases[i].pattern, 64, 3, &e));
+        ck_assert_msg(got && !strcmp(got, cases[i].tail), "%s: tail %s", cases[i].pattern, got ? got : "none");
+        ck_assert_uint_eq(e, cases[i].edges);
+        free(got);
+    }
+    unsigned e;
+    /* "|" at the top, an end that repeats, or a tail too short: none. */
+    static const char *const none[] = {"(?<!a)b|c", "(?<!a)x+", "(?<!a) (x|y)\\b", "(?<!a)foo[a-z]{2,}"};
+    for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++)
+        ck_assert_msg(!sg_rxlit_tail(none[i], 64, 3, &e), "%s gave a tail", none[i]);
 }
 END_TEST
 
@@ -381,6 +424,7 @@ Suite *sg_suite_text(void)
     tcase_add_test(tc, normalise_folds_case_space_and_tricks);
     tcase_add_test(tc, rx_near_anchors_equals_whole_pass);
     tcase_add_test(tc, rxlit_expands_only_finite_patterns);
+    tcase_add_test(tc, rxlit_tail_of_lookaround_patterns);
     tcase_add_test(tc, normalise_fast_path_edges);
     tcase_add_test(tc, normalise_fast_path_equals_reference_on_fixtures);
     tcase_add_test(tc, evidence_cut_on_character_edge);
