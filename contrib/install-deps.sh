@@ -11,6 +11,7 @@ pkgs=(
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
   libzip-dev libpoppler-glib-dev zlib1g-dev zip unzip
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
+  nettle-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev
   postfix swaks miltertest jq procps time
   m4 man-db groff-base

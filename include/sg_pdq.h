@@ -20,7 +20,10 @@ struct sg_pdq {
 /* Y' from straight RGBA composed over the background colour bg (RGB):
  * out gets w*h values 0..255. */
 void sg_pdq_luma_rgba(const uint8_t *rgba, unsigned w, unsigned h, const uint8_t bg[3], float *out);
-/* Hash of a luma plane (stride = w). w and h at least 1. */
+/* Hash of a luma plane (stride = w). w and h at least 1. A plane of
+ * 512 x 512 or more is first halved by 2x2 means (odd edges dropped),
+ * sg_pdq_halvings() times: a plane so halved hashes the same, bit for bit. */
+unsigned sg_pdq_halvings(unsigned w, unsigned h);
 void sg_pdq_hash(const float *luma, unsigned w, unsigned h, struct sg_pdq *out);
 /* The hashes of the eight rotations and mirrors of the picture, out[0] the
  * picture as it is; from one transform (flips and transposes only change

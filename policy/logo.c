@@ -9,11 +9,10 @@
  *
  * Region search, per reference: a template at three sizes (about 100, 400
  * and 1600 pixels of area). Level 0 slides over the whole picture scaled
- * so the template stands for a logo of each size from min_size up, with
- * window statistics from integral images (the window's whole rectangle
- * for the denominator, which can only lower the score, so no true match is
- * lost by it); the best few places of each scale go to level 1 and the
- * best of those to level 2, each a few pixels and scales around, scored
+ * so the template stands for a logo of each size from min_size up, the
+ * sums under the mask from row prefix sums (made once per scale for the
+ * variants drawn on one outline); the best few places of each scale go
+ * to level 1 and the best of those to level 2, each a few pixels and scales around, scored
  * exactly under the mask on luminance and on an edge image. The winner's
  * crop must hash (PDQ) close to the reference composed over that crop:
  * textures that correlate by chance do not.
@@ -65,6 +64,11 @@ static void plane_free(struct plane *p)
     p->v = NULL;
 }
 
+struct pyramid {
+    struct plane lv[16];
+    unsigned n;
+};
+
 /* A template at one size: the mask's pixels with the luminance zero-mean
  * over them and of unit norm (so the correlation is one dot product), and
  * the same for the edge image under a mask eroded once more. */
@@ -84,8 +88,10 @@ struct ref {
     struct sg_pdq *tilted;       /* turned a little or seen at a slant, trimmed */
     size_t ntilted;
     struct plane luma, alpha;    /* native, cut to the opaque box; alpha 0..1 */
+    struct pyramid pl, pa;       /* their halves, for the crops' checks */
     struct tmpl lv[NLEVELS];
     struct sg_logo_kp *kp;       /* stage 3; NULL when off or too plain */
+    size_t same0;                /* the first reference of the same level-0 mask and size (maybe itself) */
 };
 
 struct sg_logo_set {
@@ -108,11 +114,6 @@ static void plane_half(const struct plane *in, struct plane *out)
             out->v[(size_t)y * out->w + x] = (r0[x0] + r0[x1] + r1[x0] + r1[x1]) * 0.25f;
         }
 }
-
-struct pyramid {
-    struct plane lv[16];
-    unsigned n;
-};
 
 static void pyramid_build(struct pyramid *py, const struct plane *base)
 {
@@ -376,6 +377,8 @@ static void ref_free(struct ref *r)
     free(r->name);
     free(r->tilted);
     sg_logo_kp_free(r->kp);
+    pyramid_free(&r->pl);
+    pyramid_free(&r->pa);
     plane_free(&r->luma);
     plane_free(&r->alpha);
     for (unsigned l = 0; l < NLEVELS; l++)
@@ -477,6 +480,15 @@ static void tilted_hashes(struct ref *r)
     }
 }
 
+/* Same cut size and the same level-0 mask, pixel for pixel. */
+static bool same_mask0(const struct ref *a, const struct ref *b)
+{
+    const struct tmpl *x = &a->lv[0], *y = &b->lv[0];
+    return a->luma.w == b->luma.w && a->luma.h == b->luma.h && x->w == y->w && x->h == y->h && x->n == y->n &&
+           x->nruns == y->nruns && !memcmp(x->xy, y->xy, x->n * sizeof(*x->xy)) &&
+           !memcmp(x->runs, y->runs, 2 * x->nruns * sizeof(*x->runs));
+}
+
 static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_image *img, char *err, size_t errlen)
 {
     /* Cut to the opaque box: padding in the file is not the logo. */
@@ -505,6 +517,8 @@ static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_ima
             r.luma.v[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
             r.alpha.v[i] = p[3] / 255.0f;
         }
+    pyramid_build(&r.pl, &r.luma);
+    pyramid_build(&r.pa, &r.alpha);
     /* Whole-picture hashes of the file as it is and cut to its box. */
     struct plane flat;
     plane_init(&flat, img->w, img->h);
@@ -538,6 +552,13 @@ static bool add_one(struct sg_logo_set *s, const char *name, const struct sg_ima
         ref_free(&r);
         return false;
     }
+    /* Variants drawn on one outline (crest, mono, reversed) share their
+     * level-0 mask: stage 2's first level then scales the picture and sums
+     * under the mask once for them all. */
+    r.same0 = s->n;
+    for (size_t i = 0; i < s->n && r.same0 == s->n; i++)
+        if (same_mask0(&s->refs[i], &r))
+            r.same0 = i;
     s->refs = sg_xrealloc(s->refs, (s->n + 1) * sizeof(*s->refs));
     s->refs[s->n++] = r;
     return true;
@@ -574,19 +595,32 @@ void sg_logo_set_free(struct sg_logo_set *s)
 
 /* ---- search ---- */
 
-/* Exact masked NCC of template (xy, t, n) at (x, y) of plane p. */
+/* Exact masked NCC of template (xy, t, n) at (x, y) of plane p. Two
+ * sums of each kind, so the additions do not wait on one another. */
 static double ncc_at(const struct plane *p, const unsigned *xy, const float *t, size_t n, unsigned x, unsigned y)
 {
-    double num = 0, s = 0, ss = 0;
+    double n0 = 0, n1 = 0, s0 = 0, s1 = 0, q0 = 0, q1 = 0;
     const float *base = p->v + (size_t)y * p->w + x;
-    for (size_t i = 0; i < n; i++) {
-        float v = base[(size_t)(xy[i] >> 16) * p->w + (xy[i] & 0xffff)];
-        num += (double)t[i] * v;
-        s += v;
-        ss += (double)v * v;
+    size_t w = p->w, i = 0;
+#define PIX(k) ((double)base[(size_t)(xy[k] >> 16) * w + (xy[k] & 0xffff)])
+    for (; i + 2 <= n; i += 2) {
+        double a = PIX(i), b = PIX(i + 1);
+        n0 += t[i] * a;
+        n1 += t[i + 1] * b;
+        s0 += a;
+        s1 += b;
+        q0 += a * a;
+        q1 += b * b;
     }
-    double var = ss - s * s / (double)n;
-    return var > 1e-6 * n ? num / sqrt(var) : 0;
+    if (i < n) {
+        double a = PIX(i);
+        n0 += t[i] * a;
+        s0 += a;
+        q0 += a * a;
+    }
+#undef PIX
+    double su = s0 + s1, var = (q0 + q1) - su * su / (double)n;
+    return var > 1e-6 * n ? (n0 + n1) / sqrt(var) : 0;
 }
 
 struct cand {
@@ -634,6 +668,10 @@ static struct cand refine(const struct pyramid *py, const struct ref *r, unsigne
         for (unsigned dy = 0; dy <= 2 * rad; dy++)
             for (unsigned dx = 0; dx <= 2 * rad; dx++) {
                 double sl = ncc_at(&win, t->xy, t->t, t->n, dx, dy);
+                /* The lower counts: no edges needed where luminance alone
+                 * cannot beat the best. */
+                if (sl <= best.score)
+                    continue;
                 double se = t->ne ? ncc_at(&e, t->exy, t->te, t->ne, dx, dy) : sl;
                 double sc = l == 0 ? sl : (sl < se ? sl : se);
                 if (sc > best.score) {
@@ -652,11 +690,115 @@ static struct cand refine(const struct pyramid *py, const struct ref *r, unsigne
     return best;
 }
 
-/* Level 0 of one reference over every scale: the best few places. */
-static void coarse(const struct pyramid *py, const struct sg_logo_set *s, size_t ri, double min_w, struct cand *out,
-                   size_t *nout, size_t max)
+/* Vectors of the width every x86-64 (SSE2) and arm64 (NEON) machine has:
+ * wider generic vectors are split by the compiler, and kept in memory
+ * when many are live. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
+
+/* Positions of a level-0 row done at once (eight vectors of 4, four
+ * pairs of 2 for the sums), with the slack every buffer below keeps past
+ * its last row for them. */
+#define NUM_BLOCK 32
+#define DEN_BLOCK 8
+
+/* The correlation's numerator for one row of positions: m[x] = sum over
+ * the template's pixels of t * img at (x + tx, y + ty), x < px. A block
+ * of positions stays in registers across all the template's pixels (a
+ * sum per lane, in the template's order, as one row at a time would add
+ * them); whole blocks are read and written, into the buffers' slack. */
+static void num_row(const float *img, const unsigned *off, const float *t, size_t n, unsigned px, float *m)
 {
-    const struct ref *r = &s->refs[ri];
+    for (unsigned x = 0; x < px; x += NUM_BLOCK) {
+        v4f a[8] = {{0}};
+        for (size_t i = 0; i < n; i++) {
+            const float *p = img + off[i] + x;
+            v4f tv = {t[i], t[i], t[i], t[i]};
+            for (int j = 0; j < 8; j++) {
+                v4f b;
+                memcpy(&b, p + 4 * j, sizeof(b));
+                a[j] += tv * b;
+            }
+        }
+        memcpy(m + x, a, sizeof(a));
+    }
+}
+
+/* The mask's sum and sum of squares for one row of positions, from row
+ * prefix sums (ii, i2: a 0 then the running sums), one run of mask pixels
+ * at a time, blocks of positions in registers as above. */
+static void den_row(const double *ii, const double *i2, size_t iw, const struct tmpl *t, unsigned y, unsigned px,
+                    double *s1, double *s2)
+{
+    for (unsigned x = 0; x < px; x += DEN_BLOCK) {
+        v2d p[4] = {{0}}, q[4] = {{0}};
+        for (size_t i = 0; i < t->nruns; i++) {
+            unsigned ty = t->runs[2 * i] >> 16, x0 = t->runs[2 * i] & 0xffff, x1 = t->runs[2 * i + 1];
+            const double *pr = ii + (size_t)(y + ty) * iw + x, *qr = i2 + (size_t)(y + ty) * iw + x;
+            for (int j = 0; j < 4; j++) {
+                v2d a1, a0, b1, b0;
+                memcpy(&a1, pr + x1 + 2 * j, sizeof(a1));
+                memcpy(&a0, pr + x0 + 2 * j, sizeof(a0));
+                memcpy(&b1, qr + x1 + 2 * j, sizeof(b1));
+                memcpy(&b0, qr + x0 + 2 * j, sizeof(b0));
+                p[j] += a1 - a0;
+                q[j] += b1 - b0;
+            }
+        }
+        memcpy(s1 + x, p, sizeof(p));
+        memcpy(s2 + x, q, sizeof(q));
+    }
+}
+
+/* The best few local maxima of one map (at least the floor, best first,
+ * none within half a template of a better) into out. */
+static void peaks(const float *map, unsigned px, unsigned pyn, double k, double w, const struct tmpl *t, size_t ri,
+                  struct cand *out, size_t *nout, size_t max)
+{
+    const float floor2 = (float)(COARSE_FLOOR * COARSE_FLOOR);
+    struct cand loc[PER_SCALE];
+    size_t nloc = 0;
+    for (unsigned y = 0; y < pyn; y++)
+        for (unsigned x = 0; x < px; x++) {
+            float v = map[(size_t)y * px + x];
+            if (v < floor2)
+                continue;
+            bool peak = true;
+            for (int dy = -1; dy <= 1 && peak; dy++)
+                for (int dx = -1; dx <= 1 && peak; dx++) {
+                    int nx = (int)x + dx, ny = (int)y + dy;
+                    if ((dx || dy) && nx >= 0 && ny >= 0 && nx < (int)px && ny < (int)pyn &&
+                        map[(size_t)ny * px + nx] > v)
+                        peak = false;
+                }
+            if (!peak)
+                continue;
+            bool near = false;
+            for (size_t i = 0; i < nloc && !near; i++)
+                near = fabs(loc[i].x * k - x) < t->w / 2.0 && fabs(loc[i].y * k - y) < t->h / 2.0 &&
+                       loc[i].score >= v;
+            if (near)
+                continue;
+            struct cand c = {.ref = ri, .x = x / k, .y = y / k, .w = w, .score = v};
+            keep_best(loc, &nloc, PER_SCALE, &c);
+        }
+    for (size_t i = 0; i < nloc; i++) {
+        loc[i].score = sqrt(loc[i].score);
+        keep_best(out, nout, max, &loc[i]);
+    }
+}
+
+/* Level 0 over every scale for references ris[0..nr) that share their
+ * level-0 mask and size (a crest, its mono and reversed variants): the
+ * scaled picture and the sums under the mask are made once for them all,
+ * a numerator and a map for each. out[j * max ...] and nout[j] get the
+ * best few places of ris[j]. Each map holds the correlation squared with
+ * its sign (no square root per position: the order is the same), the
+ * root taken for the few kept. */
+static void coarse(const struct pyramid *py, const struct sg_logo_set *s, const size_t *ris, size_t nr,
+                   double min_w, struct cand *out, size_t *nout, size_t max)
+{
+    const struct ref *r = &s->refs[ris[0]];
     const struct tmpl *t = &r->lv[0];
     const struct plane *base = &py->lv[0];
     double aspect = (double)r->luma.h / r->luma.w;
@@ -664,20 +806,35 @@ static void coarse(const struct pyramid *py, const struct sg_logo_set *s, size_t
     double w_max = base->w < base->h / aspect ? base->w : base->h / aspect;
     double k_budget = sqrt((double)COARSE_MAX_POS / ((double)base->w * base->h));
     double w_lo = min_w > t->w / k_budget ? min_w : t->w / k_budget;
+    /* Sized by the first (largest) scale, then reused for the others. */
+    float *pix = NULL, *map = NULL;
+    double *ii = NULL, *i2 = NULL, *s1 = NULL, *s2 = NULL;
+    unsigned *off = sg_xmalloc((t->n ? t->n : 1) * sizeof(unsigned));
+    size_t mapn = 0;
     for (double w = w_lo; w <= w_max * 1.001; w *= SCALE_STEP) {
         double k = t->w / w;
         unsigned sw = (unsigned)(base->w * k), sh = (unsigned)(base->h * k);
         if (sw < t->w || sh < t->h)
             break;
-        struct plane img;
-        plane_init(&img, sw, sh);
+        unsigned px = sw - t->w + 1, pyn = sh - t->h + 1;
+        size_t iw = sw + 1;
+        if (!pix) {
+            mapn = (size_t)px * pyn + NUM_BLOCK;
+            pix = sg_xmalloc(((size_t)sw * sh + NUM_BLOCK) * sizeof(float));
+            map = sg_xmalloc(nr * mapn * sizeof(float));
+            /* Doubles: a difference of two long float sums would lose the
+             * variance of a flat patch to rounding. */
+            ii = sg_xmalloc((iw * sh + DEN_BLOCK) * sizeof(double));
+            i2 = sg_xmalloc((iw * sh + DEN_BLOCK) * sizeof(double));
+            s1 = sg_xmalloc((px + DEN_BLOCK) * sizeof(double));
+            s2 = sg_xmalloc((px + DEN_BLOCK) * sizeof(double));
+        }
+        struct plane img = {sw, sh, pix};
         sample(py, k, 0, 0, &img);
+        /* The slack is read (its sums land past the row's last position). */
+        memset(pix + (size_t)sw * sh, 0, NUM_BLOCK * sizeof(float));
         /* Row prefix sums of the values and their squares: the sums under
          * the mask are then two reads per run of mask pixels in a row. */
-        size_t iw = sw + 1;
-        /* Doubles: a difference of two long float sums would lose the
-         * variance of a flat patch to rounding. */
-        double *ii = sg_xmalloc(iw * sh * sizeof(double)), *i2 = sg_xmalloc(iw * sh * sizeof(double));
         for (unsigned y = 0; y < sh; y++) {
             double rs = 0, r2 = 0;
             ii[y * iw] = i2[y * iw] = 0;
@@ -689,99 +846,32 @@ static void coarse(const struct pyramid *py, const struct sg_logo_set *s, size_t
                 i2[y * iw + x + 1] = r2;
             }
         }
-        unsigned px = sw - t->w + 1, pyn = sh - t->h + 1;
-        float *map = sg_xcalloc((size_t)px * pyn, sizeof(float));
-        double *s1 = sg_xmalloc(px * sizeof(double)), *s2 = sg_xmalloc(px * sizeof(double));
-        double nm = (double)t->n;
-        /* The numerator as one scaled row added per template pixel, and the
-         * mask sums one run at a time: long independent sums over the
-         * positions of a row, in vectors of 8 and 4 (GCC and clang vector
-         * extensions; the tail one by one). */
+        memset(ii + iw * sh, 0, DEN_BLOCK * sizeof(double));
+        memset(i2 + iw * sh, 0, DEN_BLOCK * sizeof(double));
+        for (size_t i = 0; i < t->n; i++)
+            off[i] = (t->xy[i] >> 16) * sw + (t->xy[i] & 0xffff);
+        double nm = (double)t->n, thr = 1e-3 * nm;
         for (unsigned y = 0; y < pyn; y++) {
-            float *m = map + (size_t)y * px;
-            unsigned pv = px & ~7u;
-            for (size_t i = 0; i < t->n; i++) {
-                unsigned ty = t->xy[i] >> 16, tx = t->xy[i] & 0xffff;
-                const float *src = img.v + (size_t)(y + ty) * sw + tx;
-                float tv = t->t[i];
-                v8f tvv = {tv, tv, tv, tv, tv, tv, tv, tv};
-                unsigned x = 0;
-                for (; x < pv; x += 8) {
-                    v8f a, b;
-                    memcpy(&a, m + x, sizeof(a));
-                    memcpy(&b, src + x, sizeof(b));
-                    a += tvv * b;
-                    memcpy(m + x, &a, sizeof(a));
+            den_row(ii, i2, iw, t, y, px, s1, s2);
+            for (size_t j = 0; j < nr; j++) {
+                float *m = map + j * mapn + (size_t)y * px;
+                num_row(pix + (size_t)y * sw, off, s->refs[ris[j]].lv[0].t, t->n, px, m);
+                for (unsigned x = 0; x < px; x++) {
+                    double var = s2[x] - s1[x] * s1[x] / nm;
+                    m[x] = var > thr ? (float)(m[x] * fabs(m[x]) / var) : 0;
                 }
-                for (; x < px; x++)
-                    m[x] += tv * src[x];
-            }
-            memset(s1, 0, px * sizeof(double));
-            memset(s2, 0, px * sizeof(double));
-            unsigned pd = px & ~3u;
-            for (size_t i = 0; i < t->nruns; i++) {
-                unsigned ty = t->runs[2 * i] >> 16, x0 = t->runs[2 * i] & 0xffff, x1 = t->runs[2 * i + 1];
-                const double *p = ii + (size_t)(y + ty) * iw, *q = i2 + (size_t)(y + ty) * iw;
-                unsigned x = 0;
-                for (; x < pd; x += 4) {
-                    v4d a1, a0, b1, b0, r1, r2;
-                    memcpy(&a1, p + x + x1, sizeof(a1));
-                    memcpy(&a0, p + x + x0, sizeof(a0));
-                    memcpy(&b1, q + x + x1, sizeof(b1));
-                    memcpy(&b0, q + x + x0, sizeof(b0));
-                    memcpy(&r1, s1 + x, sizeof(r1));
-                    memcpy(&r2, s2 + x, sizeof(r2));
-                    r1 += a1 - a0;
-                    r2 += b1 - b0;
-                    memcpy(s1 + x, &r1, sizeof(r1));
-                    memcpy(s2 + x, &r2, sizeof(r2));
-                }
-                for (; x < px; x++) {
-                    s1[x] += p[x + x1] - p[x + x0];
-                    s2[x] += q[x + x1] - q[x + x0];
-                }
-            }
-            for (unsigned x = 0; x < px; x++) {
-                double var = s2[x] - s1[x] * s1[x] / nm;
-                m[x] = var > 1e-3 * nm ? (float)(m[x] / sqrt(var)) : 0;
             }
         }
-        free(s1);
-        free(s2);
-        /* Local maxima, best first, none within half a template of a better. */
-        struct cand loc[PER_SCALE];
-        size_t nloc = 0;
-        for (unsigned y = 0; y < pyn; y++)
-            for (unsigned x = 0; x < px; x++) {
-                float v = map[(size_t)y * px + x];
-                if (v < COARSE_FLOOR)
-                    continue;
-                bool peak = true;
-                for (int dy = -1; dy <= 1 && peak; dy++)
-                    for (int dx = -1; dx <= 1 && peak; dx++) {
-                        int nx = (int)x + dx, ny = (int)y + dy;
-                        if ((dx || dy) && nx >= 0 && ny >= 0 && nx < (int)px && ny < (int)pyn &&
-                            map[(size_t)ny * px + nx] > v)
-                            peak = false;
-                    }
-                if (!peak)
-                    continue;
-                bool near = false;
-                for (size_t i = 0; i < nloc && !near; i++)
-                    near = fabs(loc[i].x * k - x) < t->w / 2.0 && fabs(loc[i].y * k - y) < t->h / 2.0 &&
-                           loc[i].score >= v;
-                if (near)
-                    continue;
-                struct cand c = {.ref = ri, .x = x / k, .y = y / k, .w = w, .score = v};
-                keep_best(loc, &nloc, PER_SCALE, &c);
-            }
-        for (size_t i = 0; i < nloc; i++)
-            keep_best(out, nout, max, &loc[i]);
-        free(map);
-        free(ii);
-        free(i2);
-        plane_free(&img);
+        for (size_t j = 0; j < nr; j++)
+            peaks(map + j * mapn, px, pyn, k, w, t, ris[j], out + j * max, &nout[j], max);
     }
+    free(pix);
+    free(map);
+    free(ii);
+    free(i2);
+    free(s1);
+    free(s2);
+    free(off);
 }
 
 /* PDQ of the crop against the reference composed over that same crop. */
@@ -804,16 +894,11 @@ static unsigned verify(const struct plane *work, const struct ref *r, const stru
     plane_init(&comp, (unsigned)w, (unsigned)hh);
     for (long y = 0; y < hh; y++)
         memcpy(crop.v + y * w, work->v + (size_t)(y0 + y) * work->w + x0, (size_t)w * sizeof(float));
-    struct pyramid pl, pa;
-    pyramid_build(&pl, &r->luma);
-    pyramid_build(&pa, &r->alpha);
     plane_init(&rl, (unsigned)w, (unsigned)hh);
     plane_init(&ra, (unsigned)w, (unsigned)hh);
     double k = (double)w / r->luma.w;
-    sample(&pl, k, 0, 0, &rl);
-    sample(&pa, k, 0, 0, &ra);
-    pyramid_free(&pl);
-    pyramid_free(&pa);
+    sample(&r->pl, k, 0, 0, &rl);
+    sample(&r->pa, k, 0, 0, &ra);
     for (size_t i = 0; i < (size_t)w * hh; i++)
         comp.v[i] = ra.v[i] * rl.v[i] + (1 - ra.v[i]) * crop.v[i];
     struct sg_pdq a, b;
@@ -835,6 +920,17 @@ static double working(const struct sg_image *img, struct plane *out)
     if (f < 1)
         f = 1;
     plane_init(out, img->w / f ? img->w / f : 1, img->h / f ? img->h / f : 1);
+    if (f == 1) {
+        /* The common case (the decoders shrink on load): one pixel each,
+         * in a loop the compiler keeps branch-free for opaque pixels. */
+        size_t n = (size_t)img->w * img->h;
+        const uint8_t *q = img->rgba;
+        for (size_t i = 0; i < n; i++, q += 4) {
+            float yv = 0.299f * q[0] + 0.587f * q[1] + 0.114f * q[2];
+            out->v[i] = q[3] == 255 ? yv : (yv * q[3] + 255.0f * (255 - q[3])) / 255.0f;
+        }
+        return 1.0;
+    }
     float norm = 1.0f / (f * f);
     float *row = sg_xmalloc(out->w * sizeof(float));
     for (unsigned y = 0; y < out->h; y++) {
@@ -858,10 +954,17 @@ static double working(const struct sg_image *img, struct plane *out)
     return 1.0 / f;
 }
 
-static int stage1(const struct sg_logo_set *s, const struct plane *work, struct sg_logo_hit *hit)
+static int stage1(const struct sg_logo_set *s, const struct pyramid *py, struct sg_logo_hit *hit)
 {
+    const struct plane *work = &py->lv[0];
     struct sg_pdq h[2];
-    hash_box(work, 0, 0, work->w, work->h, &h[0], false);
+    /* The whole picture's hash from the pyramid's half the hash would make
+     * itself: the same bits without copying or halving it again. */
+    unsigned l = sg_pdq_halvings(work->w, work->h);
+    if (l < py->n)
+        sg_pdq_hash(py->lv[l].v, py->lv[l].w, py->lv[l].h, &h[0]);
+    else
+        hash_box(work, 0, 0, work->w, work->h, &h[0], false);
     unsigned x0, y0, x1, y1;
     trim_box(work, &x0, &y0, &x1, &y1);
     if (x0 || y0 || x1 < work->w || y1 < work->h)
@@ -943,19 +1046,23 @@ static void warp_back(const struct pyramid *py, const double H[9], const struct 
 }
 
 /* The finest template's correlation (luminance and edges, the lower) at
- * the place H (and bend, or NULL) maps the reference to. */
+ * the place H (and bend, or NULL) maps the reference to; luminance alone
+ * when that is no more than beat (the lower could not be more either). */
 static double score_at(const struct pyramid *py, const struct ref *r, const double H[9],
-                       const struct sg_logo_kp_cand *bend)
+                       const struct sg_logo_kp_cand *bend, double beat)
 {
     const struct tmpl *t = &r->lv[NLEVELS - 1];
-    struct plane win, e;
+    struct plane win;
     plane_init(&win, t->w, t->h);
     warp_back(py, H, bend, (double)t->w / r->luma.w, 0, 0, &win);
-    edges(&win, &e);
-    double sl = ncc_at(&win, t->xy, t->t, t->n, 0, 0);
-    double se = t->ne ? ncc_at(&e, t->exy, t->te, t->ne, 0, 0) : sl;
+    double sl = ncc_at(&win, t->xy, t->t, t->n, 0, 0), se = sl;
+    if (t->ne && sl > beat) {
+        struct plane e;
+        edges(&win, &e);
+        se = ncc_at(&e, t->exy, t->te, t->ne, 0, 0);
+        plane_free(&e);
+    }
     plane_free(&win);
-    plane_free(&e);
     return sl < se ? sl : se;
 }
 
@@ -992,7 +1099,7 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
     double size = sqrt(fabs((H[0] * H[4] - H[1] * H[3]) / (H[8] * H[8]))) * r->luma.w;  /* logo width, working px */
     double px = size / t->w;     /* working pixels per template pixel */
     double step[8] = {px, px, 0.02, 0.02, 0.02, 0.02, 0.02 / size, 0.02 / size};
-    double best = score_at(py, r, H, bend);
+    double best = score_at(py, r, H, bend, -2);
     for (int round = 0; round < 3; round++) {
         bool moved = true;
         for (int pass = 0; pass < 4 && moved; pass++) {
@@ -1002,7 +1109,7 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
                     double p[8] = {0}, H2[9];
                     p[k] = sgn * step[k];
                     nudge(H, p, cx, cy, H2);
-                    double sc = score_at(py, r, H2, bend);
+                    double sc = score_at(py, r, H2, bend, best + 1e-4);
                     if (sc > best + 1e-4) {
                         best = sc;
                         memcpy(H, H2, sizeof(H2));
@@ -1024,13 +1131,8 @@ static double verify_kp(const struct pyramid *py, const struct ref *r, double H[
     plane_init(&rl, w, h);
     plane_init(&ra, w, h);
     warp_back(py, H, bend, kh, 0, 0, &crop);
-    struct pyramid pl, pa;
-    pyramid_build(&pl, &r->luma);
-    pyramid_build(&pa, &r->alpha);
-    sample(&pl, kh, 0, 0, &rl);
-    sample(&pa, kh, 0, 0, &ra);
-    pyramid_free(&pl);
-    pyramid_free(&pa);
+    sample(&r->pl, kh, 0, 0, &rl);
+    sample(&r->pa, kh, 0, 0, &ra);
     for (size_t i = 0; i < (size_t)w * h; i++)
         comp.v[i] = ra.v[i] * rl.v[i] + (1 - ra.v[i]) * crop.v[i];
     struct sg_pdq a, b;
@@ -1064,7 +1166,7 @@ static int stage3(const struct sg_logo_set *s, const struct plane *work, const s
         if (c[i].bent && found)
             break;
         const struct ref *r = &s->refs[c[i].ref];
-        if (c[i].bent && score_at(py, r, c[i].H, &c[i]) < best - KP_BENT_START)
+        if (c[i].bent && score_at(py, r, c[i].H, &c[i], -2) < best - KP_BENT_START)
             continue;
         double sc = verify_kp(py, r, c[i].H, c[i].bent ? &c[i] : NULL);
         if (sc <= best)
@@ -1092,29 +1194,43 @@ int sg_logo_find(const struct sg_logo_set *s, const struct sg_image *img, struct
         }
     struct plane work;
     double ws = working(img, &work);
-    int found = stage1(s, &work, hit);
+    struct pyramid py;
+    pyramid_build(&py, &work);
+    int found = stage1(s, &py, hit);
     if (found) {
         hit->w = img->w;
         hit->h = img->h;
+        pyramid_free(&py);
         plane_free(&work);
         return 1;
     }
-    struct pyramid py;
-    pyramid_build(&py, &work);
     double min_w = s->o.min_size * ws;
-    struct cand c0[PER_REF], c1[TO_FINE];
+    struct cand c1[TO_FINE];
     size_t n1 = 0;
+    size_t *ris = sg_xmalloc(s->n * sizeof(size_t)), *n0 = sg_xmalloc(s->n * sizeof(size_t));
+    struct cand *c0 = sg_xmalloc(s->n * PER_REF * sizeof(struct cand));
     for (size_t ri = 0; ri < s->n; ri++) {
         const struct ref *r = &s->refs[ri];
+        if (r->same0 != ri)
+            continue;            /* searched with the first of its kind */
+        size_t nr = 0;
+        for (size_t j = ri; j < s->n; j++)
+            if (s->refs[j].same0 == ri) {
+                ris[nr] = j;
+                n0[nr++] = 0;
+            }
         /* min_size is the longer side; the search runs on widths. */
         double mw = r->luma.w >= r->luma.h ? min_w : min_w * r->luma.w / r->luma.h;
-        size_t n0 = 0;
-        coarse(&py, s, ri, mw, c0, &n0, PER_REF);
-        for (size_t i = 0; i < n0; i++) {
-            struct cand c = refine(&py, r, 1, c0[i], 2, 1.09);
-            keep_best(c1, &n1, TO_FINE, &c);
-        }
+        coarse(&py, s, ris, nr, mw, c0, n0, PER_REF);
+        for (size_t j = 0; j < nr; j++)
+            for (size_t i = 0; i < n0[j]; i++) {
+                struct cand c = refine(&py, &s->refs[ris[j]], 1, c0[j * PER_REF + i], 2, 1.09);
+                keep_best(c1, &n1, TO_FINE, &c);
+            }
     }
+    free(ris);
+    free(n0);
+    free(c0);
     struct cand best = {.score = -2};
     double floor_ = s->o.min_score / 100.0;
     for (size_t i = 0; i < n1; i++) {

@@ -28,25 +28,47 @@ void sg_pdq_luma_rgba(const uint8_t *rgba, unsigned w, unsigned h, const uint8_t
     }
 }
 
-/* One pass of a centred moving average over n contiguous samples. */
+/* A moving window [lo, hi) over a row, with its sum and 1 / its size. */
+struct win1 {
+    double sum, inv;
+    unsigned lo, hi, cnt;
+};
+
+/* The window's mean once brought to sample i's, clipped at the ends. */
+static float box_at(const float *in, unsigned n, unsigned half, unsigned i, struct win1 *w)
+{
+    unsigned want_hi = i + half + 1 < n ? i + half + 1 : n, want_lo = i > half ? i - half : 0;
+    while (w->hi < want_hi)
+        w->sum += in[w->hi++];
+    while (w->lo < want_lo)
+        w->sum -= in[w->lo++];
+    if (w->hi - w->lo != w->cnt) {
+        w->cnt = w->hi - w->lo;
+        w->inv = 1.0 / w->cnt;
+    }
+    return (float)(w->sum * w->inv);
+}
+
+/* One pass of a centred moving average over n contiguous samples. Where
+ * the window lies whole inside, one sample comes in and one goes out per
+ * step without the edges' tests (the same sums in the same order). */
 static void box1d(const float *in, float *out, unsigned n, unsigned win)
 {
-    unsigned half = win / 2;
-    double sum = 0, inv = 0;
-    unsigned lo = 0, hi = 0, cnt = 0;     /* the window is [lo, hi) */
-    for (unsigned i = 0; i < n; i++) {
-        unsigned want_hi = i + half + 1 < n ? i + half + 1 : n;
-        unsigned want_lo = i > half ? i - half : 0;
-        while (hi < want_hi)
-            sum += in[hi++];
-        while (lo < want_lo)
-            sum -= in[lo++];
-        if (hi - lo != cnt) {
-            cnt = hi - lo;
-            inv = 1.0 / cnt;
+    unsigned half = win / 2, i = 0;
+    struct win1 w = {0, 0, 0, 0, 0};
+    for (; i < n && i <= half; i++)
+        out[i] = box_at(in, n, half, i, &w);
+    if (i + half + 1 <= n) {
+        for (; i + half + 1 <= n; i++) {
+            w.sum += in[i + half];
+            w.sum -= in[i - half - 1];
+            out[i] = (float)(w.sum * w.inv);
         }
-        out[i] = (float)(sum * inv);
+        w.hi = i + half;
+        w.lo = i - 1 - half;
     }
+    for (; i < n; i++)
+        out[i] = box_at(in, n, half, i, &w);
 }
 
 /* The window the description gives: about half the decimation step. */
@@ -78,20 +100,23 @@ static void box_rows(const float *in, float *out, unsigned w, unsigned h, unsign
 
 /* Tent-filter and decimate luma to 64x64. Large planes are first halved
  * (2x2 means) while both sides stay at 256 or more: the filter's window
- * then stays a few pixels, and the result is the same to within noise. */
+ * then stays a few pixels, and the result is the same to within noise.
+ * The picture itself is only read (sg_pdq_halvings says how often it
+ * would be halved, so a caller holding the halves can pass one). */
 static void downsample64(const float *luma, unsigned w, unsigned h, float out[N64 * N64])
 {
     size_t n = (size_t)w * h;
     float *a = sg_xmalloc(n * sizeof(float)), *b = sg_xmalloc(n * sizeof(float));
-    memcpy(a, luma, n * sizeof(float));
+    const float *src = luma;
     while (w >= 512 && h >= 512) {
         unsigned hw = w / 2, hh = h / 2;
         for (unsigned y = 0; y < hh; y++)
             for (unsigned x = 0; x < hw; x++) {
-                const float *r0 = a + (size_t)(2 * y) * w + 2 * x, *r1 = r0 + w;
+                const float *r0 = src + (size_t)(2 * y) * w + 2 * x, *r1 = r0 + w;
                 b[(size_t)y * hw + x] = (r0[0] + r0[1] + r1[0] + r1[1]) * 0.25f;
             }
         memcpy(a, b, (size_t)hw * hh * sizeof(float));
+        src = a;
         w = hw;
         h = hh;
     }
@@ -99,7 +124,7 @@ static void downsample64(const float *luma, unsigned w, unsigned h, float out[N6
     unsigned wx = window(w, N64), wy = window(h, N64);
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned y = 0; y < h; y++)
-            box1d(a + (size_t)y * w, b + (size_t)y * w, w, wx);
+            box1d((pass ? a : src) + (size_t)y * w, b + (size_t)y * w, w, wx);
         box_rows(b, a, w, h, wy, sum);
     }
     free(sum);
@@ -123,6 +148,14 @@ static void downsample64(const float *luma, unsigned w, unsigned h, float out[N6
     }
     free(a);
     free(b);
+}
+
+unsigned sg_pdq_halvings(unsigned w, unsigned h)
+{
+    unsigned n = 0;
+    for (; w >= 512 && h >= 512; w /= 2, h /= 2)
+        n++;
+    return n;
 }
 
 static const float *dct_matrix(void)
