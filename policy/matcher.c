@@ -213,6 +213,20 @@ static unsigned new_id(struct sg_matcher *m, const char *text)
 /* Phrases one finite regex may stand for before it stays a regex. */
 #define SG_MATCHER_RXLIT_MAX 256
 
+/* One pattern id for a set of phrases a regex stands for (its whole
+ * expansion, or the tails of a prefilter); frees lits, takes the key. */
+static unsigned add_phrase_set(struct sg_matcher *m, struct sg_buf *key, char **lits, unsigned char edges)
+{
+    unsigned id = new_id(m, key->data);
+    for (size_t i = 0; lits[i]; i++) {
+        fold_lookalikes(lits[i], strlen(lits[i]), lits[i]);
+        add_literal(m, lits[i], id, edges);
+    }
+    sg_strv_free(lits);
+    g_hash_table_insert(m->index, sg_buf_steal(key), GUINT_TO_POINTER(id + 1));
+    return id;
+}
+
 static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor)
 {
     struct sg_buf key = {0};
@@ -226,16 +240,8 @@ static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor
      * literals cost Hyperscan next to nothing, automata add up. */
     unsigned edges = 0;
     char **lits = anchor ? NULL : sg_rxlit_expand(pattern, SG_MATCHER_RXLIT_MAX, &edges);
-    if (lits) {
-        unsigned id = new_id(m, key.data);
-        for (size_t i = 0; lits[i]; i++) {
-            fold_lookalikes(lits[i], strlen(lits[i]), lits[i]);
-            add_literal(m, lits[i], id, (unsigned char)edges);
-        }
-        sg_strv_free(lits);
-        g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
-        return id;
-    }
+    if (lits)
+        return add_phrase_set(m, &key, lits, (unsigned char)edges);
     /* Hyperscan reads most of pcre2's syntax but not look-around: such a
      * pattern goes in as a prefilter (a looser pattern it can read, which
      * finds every true match and some more), and the caller confirms a
@@ -261,14 +267,7 @@ static unsigned add_regex(struct sg_matcher *m, const char *pattern, bool anchor
         if (tail) {
             free(info);
             free(hs);
-            unsigned id = new_id(m, key.data);
-            for (size_t i = 0; tail[i]; i++) {
-                fold_lookalikes(tail[i], strlen(tail[i]), tail[i]);
-                add_literal(m, tail[i], id, (unsigned char)(edges | 8));
-            }
-            sg_strv_free(tail);
-            g_hash_table_insert(m->index, sg_buf_steal(&key), GUINT_TO_POINTER(id + 1));
-            return id;
+            return add_phrase_set(m, &key, tail, (unsigned char)(edges | 8));
         }
     }
     free(info);
