@@ -44,6 +44,18 @@ bool sg_listfile_read(struct sg_cfg *cfg, yaml_node_t *node, const char *name, s
             continue;
         if (!sg_cfg_count_phrases(cfg, node, 1))
             break;
+        /* A control byte never occurs in the scanned text, so a phrase
+         * holding one can never match: usually "\b" turned into a
+         * backspace by a shell's printf or echo -e on its way in. */
+        size_t bad = strcspn(s, "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13"
+                                "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f");
+        if (s[bad]) {
+            sg_cfg_error_file(cfg, path, lineno, (unsigned)(s - line + bad) + 1,
+                              "control character 0x%02x in a phrase, which can never match%s",
+                              (unsigned)(unsigned char)s[bad],
+                              s[bad] == '\b' ? " (a \"\\b\" written through printf or echo -e?)" : "");
+            continue;
+        }
         fn(cfg, path, lineno, (unsigned)(s - line) + 1, s, ctx);
     }
     free(line);

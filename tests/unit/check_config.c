@@ -382,6 +382,27 @@ START_TEST(phrase_errors_point_at_the_phrase)
 }
 END_TEST
 
+/* "\\b" typed through printf arrives as a backspace: a dead phrase, refused. */
+START_TEST(control_bytes_in_a_list_are_refused)
+{
+    char list[] = "/tmp/sg-list-XXXXXX";
+    int fd = mkstemp(list);
+    ck_assert_int_ge(fd, 0);
+    const char *lines = "fine words\n2 re:\bbroadcast\\s+tonight\b\n";
+    ck_assert_int_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd);
+    char text[1024], *errors = NULL;
+    snprintf(text, sizeof(text), HEAD "  - id: r\n    category: media\n    match: {lexicon: {files: [%s], threshold: 2}}\n"
+             "    action: reject\n    cite: c\n", list);
+    ck_assert_ptr_null(load_text(text, &errors));
+    char where[128];
+    snprintf(where, sizeof(where), "%s:2:6: control character 0x08", list);
+    ck_assert_msg(errors && strstr(errors, where), "expected %s in:\n%s", where, errors ? errors : "");
+    free(errors);
+    unlink(list);
+}
+END_TEST
+
 START_TEST(list_files_are_watched)
 {
     char list[] = "/tmp/sg-list-XXXXXX";
@@ -528,6 +549,7 @@ Suite *sg_suite_config(void)
     tcase_add_test(tc, bad_category);
     tcase_add_test(tc, bad_action);
     tcase_add_test(tc, bad_missing_list_file);
+    tcase_add_test(tc, control_bytes_in_a_list_are_refused);
     tcase_add_test(tc, bad_missing_cite_and_duplicate);
     tcase_add_test(tc, bad_recipient_class_and_size);
     tcase_add_test(tc, bad_duplicate_key);
