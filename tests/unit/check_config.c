@@ -356,6 +356,15 @@ START_TEST(warnings_for_unscreened_mail_and_utc)
 }
 END_TEST
 
+/* A list file holding lines, at a fresh path written into list. */
+static void make_list(char *list, const char *lines)
+{
+    int fd = mkstemp(list);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd);
+}
+
 START_TEST(phrase_errors_point_at_the_phrase)
 {
     expect_error(HEAD "  - id: r\n    category: offensive\n    match: {phrases: [ok, '-', '']}\n    action: reject\n    cite: c\n",
@@ -363,11 +372,7 @@ START_TEST(phrase_errors_point_at_the_phrase)
     expect_error(HEAD "  - id: r\n    category: offensive\n    match: {phrases: [ok, '-', '']}\n    action: reject\n    cite: c\n",
                  8, 32, "phrase \"\" is empty");
     char list[] = "/tmp/sg-list-XXXXXX";
-    int fd = mkstemp(list);
-    ck_assert_int_ge(fd, 0);
-    const char *lines = "# comment\nfine words\n\n  ?!\n";
-    ck_assert_int_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
-    close(fd);
+    make_list(list, "# comment\nfine words\n\n  ?!\n");
     char text[1024], *errors = NULL;
     snprintf(text, sizeof(text), HEAD "  - id: r\n    category: offensive\n    match: {phrases: {files: [%s]}}\n"
              "    action: reject\n    cite: c\n", list);
@@ -382,15 +387,11 @@ START_TEST(phrase_errors_point_at_the_phrase)
 }
 END_TEST
 
-/* "\\b" typed through printf arrives as a backspace: a dead phrase, refused. */
+/* "\b" typed through printf arrives as a backspace: a dead phrase, refused. */
 START_TEST(control_bytes_in_a_list_are_refused)
 {
     char list[] = "/tmp/sg-list-XXXXXX";
-    int fd = mkstemp(list);
-    ck_assert_int_ge(fd, 0);
-    const char *lines = "fine words\n2 re:\bbroadcast\\s+tonight\b\n";
-    ck_assert_int_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
-    close(fd);
+    make_list(list, "fine words\n2 re:\bbroadcast\\s+tonight\b\n");
     char text[1024], *errors = NULL;
     snprintf(text, sizeof(text), HEAD "  - id: r\n    category: media\n    match: {lexicon: {files: [%s], threshold: 2}}\n"
              "    action: reject\n    cite: c\n", list);
@@ -406,9 +407,7 @@ END_TEST
 START_TEST(list_files_are_watched)
 {
     char list[] = "/tmp/sg-list-XXXXXX";
-    int fd = mkstemp(list);
-    ck_assert_int_eq(write(fd, "fine words\n", 11), 11);
-    close(fd);
+    make_list(list, "fine words\n");
     char text[1024], *errors = NULL;
     snprintf(text, sizeof(text), HEAD "  - id: r\n    category: offensive\n    match: {phrases: {files: [%s]}}\n"
              "    action: reject\n    cite: c\n  - id: s\n    category: offensive\n    match: {phrases: {files: [%s]}}\n"
