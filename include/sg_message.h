@@ -126,5 +126,9 @@ const char *sg_sniff_type(const unsigned char *data, size_t len, const char *fil
 /* UTF-16 text, with or without a byte order mark ("Unicode text" from
  * Excel and Notepad): 1 little-endian, 2 big-endian, 0 not UTF-16. */
 int sg_sniff_utf16(const unsigned char *data, size_t len);
+/* A malloc'd UTF-8 copy of bytes in charset: a BOM or UTF-16 layout
+ * outranks an 8-bit label, and unknown or wrong labels fall back to
+ * windows-1252, then ISO-8859-1. */
+char *sg_mime_to_utf8(const char *bytes, size_t len, const char *charset, size_t *out_len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mime_int.h"
+#include "sg_message.h"
 #include "sg_util.h"
 
 /* A NUL ends a C string, and libxml2 and the matchers read C strings:
@@ -32,26 +33,58 @@ GByteArray *sg_mime_part_bytes(GMimePart *part)
     return ba;
 }
 
+/* A byte-order mark, or Latin text laid out as UTF-16, outranks a label
+ * that cannot hold it: Windows tools save "Unicode" text that way and
+ * mailers label it us-ascii or nothing, and read as 8-bit every other byte
+ * is a NUL, which would space the words out past every phrase. */
+static const char *utf16_override(const unsigned char *d, size_t len, const char *charset, size_t *skip)
+{
+    *skip = 0;
+    if (charset && (!g_ascii_strncasecmp(charset, "utf-16", 6) || !g_ascii_strncasecmp(charset, "utf-32", 6) ||
+                    !g_ascii_strncasecmp(charset, "ucs", 3)))
+        return NULL;
+    if (len >= 3 && !memcmp(d, "\xef\xbb\xbf", 3)) {
+        *skip = 3;
+        return NULL;
+    }
+    if (len >= 2 && !memcmp(d, "\xff\xfe", 2))
+        return *skip = 2, "UTF-16LE";
+    if (len >= 2 && !memcmp(d, "\xfe\xff", 2))
+        return *skip = 2, "UTF-16BE";
+    switch (sg_sniff_utf16(d, len)) {
+    case 1: return "UTF-16LE";
+    case 2: return "UTF-16BE";
+    default: return NULL;
+    }
+}
+
 /* Bytes in the declared charset to UTF-8; undeclared or wrong labels fall
- * back to windows-1252, the usual culprit in school mail. */
+ * back to windows-1252, the usual culprit in school mail, then to
+ * ISO-8859-1, which maps every byte. Also the text extractor's reader. */
 char *sg_mime_to_utf8(const char *bytes, size_t len, const char *charset, size_t *out_len)
 {
     if (!bytes || !len) {                /* GMime gives NULL for empty content */
         *out_len = 0;
         return sg_xstrdup("");
     }
+    size_t skip;
+    const char *utf16 = utf16_override((const unsigned char *)bytes, len, charset, &skip);
+    bytes += skip;
+    len -= skip;
     gsize written = 0;
     char *conv = NULL;
-    if (charset && *charset) {
-        const char *iconv_name = g_mime_charset_iconv_name(charset);
-        conv = g_convert(bytes, (gssize)len, "UTF-8", iconv_name, NULL, &written, NULL);
-    }
+    if (utf16)
+        conv = g_convert_with_fallback(bytes, (gssize)len, "UTF-8", utf16, "?", NULL, &written, NULL);
+    else if (charset && *charset)
+        conv = g_convert(bytes, (gssize)len, "UTF-8", g_mime_charset_iconv_name(charset), NULL, &written, NULL);
     if (!conv && g_utf8_validate(bytes, (gssize)len, NULL)) {
         *out_len = len;
         return sg_xstrndup(bytes, len);
     }
     if (!conv)
         conv = g_convert_with_fallback(bytes, (gssize)len, "UTF-8", "WINDOWS-1252", "?", NULL, &written, NULL);
+    if (!conv)
+        conv = g_convert(bytes, (gssize)len, "UTF-8", "ISO-8859-1", NULL, &written, NULL);
     if (!conv) {
         *out_len = len;
         return sg_xstrndup(bytes, len);     /* normalisation repairs what is left */

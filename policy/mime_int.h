@@ -16,8 +16,6 @@ void sg_mime_scrub_controls(char *s, size_t len);
 size_t sg_mime_unfold(char *s, size_t len);
 /* Joins the soft line breaks of format=flowed text in place; new length. */
 size_t sg_mime_unflow(char *s, size_t len, bool delsp);
-/* A malloc'd UTF-8 copy of bytes in charset (windows-1252 when unknown). */
-char *sg_mime_to_utf8(const char *bytes, size_t len, const char *charset, size_t *out_len);
 /* All decoded bytes of a leaf, or only its head and an estimated size. */
 GByteArray *sg_mime_part_bytes(GMimePart *part);
 GByteArray *sg_mime_part_head(GMimePart *part, size_t *size);

@@ -16,42 +16,6 @@
 #include "extract_int.h"
 #include "sg_message.h"
 
-/* The text as UTF-8 without a BOM, in a new buffer. */
-static char *to_utf8(const unsigned char *data, size_t len, size_t *outlen)
-{
-    const char *from = NULL;
-    size_t skip = 0;
-    if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
-        skip = 3;
-    else if (len >= 2 && !memcmp(data, "\xff\xfe", 2))
-        from = "UTF-16LE", skip = 2;
-    else if (len >= 2 && !memcmp(data, "\xfe\xff", 2))
-        from = "UTF-16BE", skip = 2;
-    else if (sg_sniff_utf16(data, len) == 1)
-        from = "UTF-16LE";
-    else if (sg_sniff_utf16(data, len) == 2)
-        from = "UTF-16BE";
-    const char *s = (const char *)data + skip;
-    size_t n = len - skip;
-    if (!from && g_utf8_validate(s, (gssize)n, NULL)) {
-        *outlen = n;
-        return sg_xstrndup(s, n);
-    }
-    gsize written = 0;
-    gchar *u = g_convert_with_fallback(s, (gssize)n, "UTF-8", from ? from : "WINDOWS-1252", "?", NULL, &written, NULL);
-    if (!u)
-        u = g_convert(s, (gssize)n, "UTF-8", "ISO-8859-1", NULL, &written, NULL);
-    if (!u) {
-        /* ISO-8859-1 maps every byte; only a broken iconv gets here. */
-        *outlen = 0;
-        return sg_xstrdup("");
-    }
-    char *copy = sg_xstrndup(u, written);
-    *outlen = written;
-    g_free(u);
-    return copy;
-}
-
 /* Control characters other than tab and newline become spaces, so a NUL
  * cannot end the text early downstream. */
 static void scrub(char *s, size_t n)
@@ -132,7 +96,7 @@ static unsigned text_run(const unsigned char *data, size_t len, const char *wher
     (void)where;
     (void)depth;
     size_t n;
-    char *u = to_utf8(data, len, &n);
+    char *u = sg_mime_to_utf8((const char *)data, len, NULL, &n);
     scrub(u, n);
     unsigned rc = 0;
     if (x->type && !strcmp(x->type, "csv"))

@@ -389,6 +389,30 @@ START_TEST(utf16_body_keeps_its_nuls)
 }
 END_TEST
 
+START_TEST(utf16_under_an_8bit_label_is_decoded)
+{
+    /* Notepad's "Unicode" text attached with no charset, or labelled
+     * us-ascii: read as 8-bit, every other byte is a NUL and the words
+     * come out spaced. With and without a byte order mark. */
+    static const char wide[] = "C\0a\0l\0l\0 \0" "0\0" "7\0" "7\0" "0\0" "0\0 \0" "9\0" "0\0" "0\0" "1\0" "2\0" "3\0\n\0";
+    static const char *const labels[] = {"", "; charset=us-ascii"};
+    for (int bom = 0; bom < 2; bom++)
+        for (int l = 0; l < 2; l++) {
+            struct sg_buf b = {0};
+            sg_buf_puts(&b, HDR "Subject: wide\r\nMIME-Version: 1.0\r\nContent-Type: text/plain");
+            sg_buf_puts(&b, labels[l]);
+            sg_buf_puts(&b, "\r\nContent-Transfer-Encoding: binary\r\n\r\n");
+            if (bom)
+                sg_buf_append(&b, "\xff\xfe", 2);
+            sg_buf_append(&b, wide, sizeof(wide) - 1);
+            struct sg_message *m = parse_buf(&b, NULL);
+            ck_assert_msg(text_has(m, "Call 07700 900123"), "bom %d, label '%s'", bom, labels[l]);
+            sg_message_free(m);
+            sg_buf_free(&b);
+        }
+}
+END_TEST
+
 START_TEST(parse_fd_reads_a_spool_file)
 {
     static const char msg[] = HDR "Subject: spooled\0 07700 900123\r\n\r\nbody 07700 900124\r\n";
@@ -582,6 +606,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, empty_input_is_a_message);
     tcase_add_test(tc, parse_fd_reads_a_spool_file);
     tcase_add_test(tc, utf16_body_keeps_its_nuls);
+    tcase_add_test(tc, utf16_under_an_8bit_label_is_decoded);
     tcase_add_test(tc, text_under_another_type_is_read);
     tcase_add_test(tc, cut_attachment_is_flagged);
     tcase_add_test(tc, display_names_are_text);
