@@ -9,6 +9,7 @@
 #include <string.h>
 #include "sg_config.h"
 #include "sg_detector.h"
+#include "sg_extract.h"
 #include "sg_policy.h"
 #include "sg_schema.h"
 
@@ -192,6 +193,22 @@ static void conditions(struct sg_buf *out)
     }
 }
 
+/* What the extractor registry reads, from its own table. */
+static void extractors(struct sg_buf *out)
+{
+    sg_buf_puts(out, "## Attachment formats\n\nWhen `limits: extract` is on, each attachment is read by the "
+                     "extractor its sniffed type (its bytes, not its name or declared type) picks; archive "
+                     "entries are sniffed again. A file none of them reads is listed by name only.\n\n"
+                     "| extractor | sniffed types | reads |\n|---|---|---|\n");
+    for (const struct sg_extractor *const *e = sg_extractor_all(); *e; e++) {
+        sg_buf_printf(out, "| `%s` | ", (*e)->name);
+        for (size_t t = 0; (*e)->types[t]; t++)
+            sg_buf_printf(out, "%s`%s`", t ? ", " : "", (*e)->types[t]);
+        sg_buf_printf(out, " | %s |\n", (*e)->doc);
+    }
+    sg_buf_puts(out, "\n");
+}
+
 void sg_policy_reference(struct sg_buf *out)
 {
     sg_buf_puts(out, intro);
@@ -218,5 +235,6 @@ void sg_policy_reference(struct sg_buf *out)
             conditions(out);
         }
     }
+    extractors(out);
     sg_buf_puts(out, evidence);
 }

@@ -103,6 +103,25 @@ static const char *zip_kind(const unsigned char *d, size_t len, const char *name
     return "zip";
 }
 
+/* Compressed files and the archives libarchive reads (policy/extract/
+ * archive.c), by their magic numbers; tar's is 257 bytes in. */
+static const char *archive_kind(const unsigned char *d, size_t len)
+{
+    static const struct { const char *magic; size_t n; const char *type; } kinds[] = {
+        {"\x1f\x8b", 2, "gzip"},           {"\xfd" "7zXZ\0", 6, "xz"},
+        {"\x28\xb5\x2f\xfd", 4, "zstd"},     {"7z\xbc\xaf\x27\x1c", 6, "7z"},
+        {"Rar!\x1a\x07", 6, "rar"},         {"MSCF\0\0\0\0", 8, "cab"},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+        if (has_prefix(d, len, kinds[i].magic, kinds[i].n))
+            return kinds[i].type;
+    if (len >= 4 && !memcmp(d, "BZh", 3) && d[3] >= '1' && d[3] <= '9')
+        return "bzip2";
+    if (len >= 262 && !memcmp(d + 257, "ustar", 5))
+        return "tar";
+    return NULL;
+}
+
 int sg_sniff_utf16(const unsigned char *d, size_t len)
 {
     if (has_prefix(d, len, "\xff\xfe", 2))
@@ -145,6 +164,11 @@ const char *sg_sniff_type(const unsigned char *d, size_t len, const char *filena
         return zip_kind(d, len, filename);
     if (has_prefix(d, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
         return "ole";
+    const char *packed = archive_kind(d, len);
+    if (packed)
+        return packed;
+    if (has_prefix(d, len, "{\\rtf", 5))
+        return "rtf";
     if (has_prefix(d, len, "<svg", 4) || (len > 5 && memmem(d, len < 512 ? len : 512, "<svg", 4)))
         return "svg";
     if (sg_sniff_utf16(d, len))

@@ -15,7 +15,7 @@
 
 static const struct sg_extractor *const registry[] = {
     &sg_extractor_text, &sg_extractor_ooxml, &sg_extractor_odf, &sg_extractor_pdf,
-    &sg_extractor_zip, &sg_extractor_ole, NULL,
+    &sg_extractor_zip, &sg_extractor_archive, &sg_extractor_rtf, &sg_extractor_ole, NULL,
 };
 
 const struct sg_extractor *const *sg_extractor_all(void)
@@ -79,6 +79,15 @@ bool sg_extract_take(struct sg_extract_ctx *x, size_t bytes, bool entry)
     if (entry)
         x->entries_left--;
     return true;
+}
+
+unsigned sg_extract_enter(struct sg_extract_ctx *x, unsigned depth, bool count)
+{
+    if (depth + 1 >= x->b.max_depth)
+        return SG_EXTRACT_DEPTH;
+    if (count && !sg_extract_take(x, 0, true))
+        return SG_EXTRACT_BUDGET;
+    return 0;
 }
 
 /* prefix ", " where, or either alone. */

@@ -29,7 +29,7 @@ struct sg_extract_ctx {
 
 /* Extractors, one per file (policy/extract/<name>.c). */
 extern const struct sg_extractor sg_extractor_text, sg_extractor_ooxml, sg_extractor_odf,
-    sg_extractor_pdf, sg_extractor_zip, sg_extractor_ole;
+    sg_extractor_pdf, sg_extractor_zip, sg_extractor_archive, sg_extractor_rtf, sg_extractor_ole;
 
 /* A fresh extraction state: budgets full (b NULL = the defaults), the
  * deadline max_seconds from now. Also used by the image collector
@@ -40,6 +40,11 @@ void sg_extract_ctx_init(struct sg_extract_ctx *x, const struct sg_extract_budge
 /* True while nothing has told the extraction to stop (text, input or
  * time budget, or the caller). */
 bool sg_extract_going(struct sg_extract_ctx *x);
+
+/* Before opening one more file inside a container at depth: DEPTH when
+ * it would be nested too deep, BUDGET when count and the entry budget is
+ * spent (it takes one entry), else 0. The caller stops on either. */
+unsigned sg_extract_enter(struct sg_extract_ctx *x, unsigned depth, bool count);
 
 /* ---- text collection ---- */
 

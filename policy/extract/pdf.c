@@ -121,12 +121,9 @@ static unsigned pdf_attachments(struct sg_extract_ctx *x, PopplerDocument *doc, 
     GList *atts = poppler_document_get_attachments(doc);
     for (GList *l = atts; l && sg_extract_going(x); l = l->next) {
         PopplerAttachment *a = l->data;
-        if (depth + 1 >= sg_extract_budget_of(x)->max_depth) {
-            rc |= SG_EXTRACT_DEPTH;
-            break;
-        }
-        if (!sg_extract_take(x, 0, true)) {
-            rc |= SG_EXTRACT_BUDGET;
+        unsigned stop = sg_extract_enter(x, depth, true);
+        if (stop) {
+            rc |= stop;
             break;
         }
         struct grab g = {.x = x};

@@ -124,8 +124,9 @@ unsigned sg_zip_entries(struct sg_extract_ctx *x, zip_t *za, unsigned depth)
         size_t nl = strlen(name);
         if ((nl && name[nl - 1] == '/') || ((st.valid & ZIP_STAT_SIZE) && !st.size))
             continue;   /* folders and empty files */
-        if (depth + 1 >= sg_extract_budget_of(x)->max_depth) {
-            rc |= SG_EXTRACT_DEPTH;
+        unsigned stop = sg_extract_enter(x, depth, false);   /* sg_zip_read counts the entry */
+        if (stop) {
+            rc |= stop;
             break;
         }
         unsigned char *data;

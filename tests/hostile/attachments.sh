@@ -12,10 +12,10 @@
 #
 #   tests/hostile/attachments.sh [NAME...]     only the cases named
 #
-# Hostile: a zip bomb, a PDF whose one stream inflates to 1 GB, a DOCX of
+# Hostile: a zip bomb, a gzip bomb, a PDF whose one stream inflates to 1 GB, a DOCX of
 # 100,000 nested elements, a zip whose headers lie about its size, an
 # encrypted zip / PDF / Office file, and zips nested past extract_depth.
-# Ordinary: DOCX, XLSX, PPTX, ODT, PDF and a zip in a zip holding
+# Ordinary: DOCX, XLSX, PPTX, ODT, PDF, RTF, gzip, tar.gz, 7-Zip and a zip in a zip holding
 # child-protection detail (quarantined by the content rule: the text is
 # only in the attachment, so only extraction can find it), and the same
 # files holding a trip letter (accepted, no limit). Last, the PDF bomb
@@ -153,6 +153,14 @@ gen() {     # gen NAME OUT: make the message of case NAME
         odt)          mk_text odt "$MT_ODT" notes.odt "$BENIGN" "$2" ;;
         pdf-secret)   mk_text pdf application/pdf notes.pdf "$(printf 'Page one: contents\n===\n%s\n' "$SECRET")" "$2" ;;
         pdf)          mk_text pdf application/pdf notes.pdf "$BENIGN" "$2" ;;
+        gzbomb)       mk_hostile gzbomb server.log.gz application/gzip "$2" ;;
+        tgz-secret)   mk_text tgz application/gzip notes.tgz "$SECRET" "$2" ;;
+        tgz)          mk_text tgz application/gzip notes.tgz "$BENIGN" "$2" ;;
+        gz-secret)    mk_text gz application/gzip notes.txt.gz "$SECRET" "$2" ;;
+        7z-secret)    mk_text 7z application/x-7z-compressed notes.7z "$SECRET" "$2" ;;
+        7z)           mk_text 7z application/x-7z-compressed notes.7z "$BENIGN" "$2" ;;
+        rtf-secret)   mk_text rtf application/rtf notes.rtf "$SECRET" "$2" ;;
+        rtf)          mk_text rtf application/rtf notes.rtf "$BENIGN" "$2" ;;
         *) return 1 ;;
     esac
 }
@@ -187,6 +195,14 @@ odt-secret|quarantine|-|$R|attach
 odt|accept|-|-|attach
 pdf-secret|quarantine|-|$R|attach
 pdf|accept|-|-|attach
+gzbomb|quarantine|extract|-|attach
+tgz-secret|quarantine|-|$R|attach
+tgz|accept|-|-|attach
+gz-secret|quarantine|-|$R|attach
+7z-secret|quarantine|-|$R|attach
+7z|accept|-|-|attach
+rtf-secret|quarantine|-|$R|attach
+rtf|accept|-|-|attach
 pdfbomb|quarantine|time|-|loose
 "
 

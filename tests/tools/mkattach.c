@@ -50,6 +50,7 @@ int main(int argc, char **argv)
         {"zipbomb", mka_zipbomb}, {"pdfbomb", mka_pdfbomb}, {"deepdocx", mka_deepdocx},
         {"enczip", mka_enczip}, {"encpdf", mka_encpdf}, {"encoffice", mka_encoffice},
         {"lyingzip", mka_lyingzip}, {"imgbombdocx", mka_imgbombdocx}, {"hugeimgpdf", mka_hugeimgpdf},
+        {"gzbomb", mka_gzbomb},
     };
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
         if (!strcmp(type, hostile[i].name))
@@ -82,7 +83,8 @@ int main(int argc, char **argv)
     }
     static const struct { const char *name; int (*fn)(const char *, const char *, size_t); } fromtext[] = {
         {"docx", mka_docx}, {"xlsx", mka_xlsx}, {"pptx", mka_pptx}, {"odt", mka_odt},
-        {"pdf", mka_pdf}, {"csv", mka_csv}, {"doc", mka_doc},
+        {"pdf", mka_pdf}, {"csv", mka_csv}, {"doc", mka_doc}, {"gz", mka_gz},
+        {"tgz", mka_tgz}, {"7z", mka_7z}, {"rtf", mka_rtf},
     };
     for (size_t i = 0; i < sizeof(fromtext) / sizeof(fromtext[0]); i++) {
         if (strcmp(type, fromtext[i].name))

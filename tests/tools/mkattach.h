@@ -29,6 +29,13 @@ int mka_doc(const char *out, const char *text, size_t len);
 int mka_zip(const char *out, char *const *files, int nfiles);
 
 int mka_zipbomb(const char *out);
+/* mkattach_pack.c: a gzip of the text, a tar.gz and a 7-Zip holding it as
+ * notes.txt, an RTF of it, and a gzip of 1 GB of zeros. */
+int mka_gz(const char *out, const char *text, size_t len);
+int mka_tgz(const char *out, const char *text, size_t len);
+int mka_7z(const char *out, const char *text, size_t len);
+int mka_rtf(const char *out, const char *text, size_t len);
+int mka_gzbomb(const char *out);
 int mka_pdfbomb(const char *out);
 int mka_deepdocx(const char *out);
 int mka_enczip(const char *out);

@@ -294,6 +294,61 @@ START_TEST(legacy_doc_strings)
 }
 END_TEST
 
+START_TEST(packed_files_are_read)
+{
+    static const struct { int (*fn)(const char *, const char *, size_t); const char *name, *type, *label; } packs[] = {
+        {mka_gz, "notes.txt.gz", "gzip", "[notes.txt.gz]"}, {mka_tgz, "notes.tgz", "gzip", "[notes.txt]"},
+        {mka_7z, "notes.7z", "7z", "[notes.txt]"},
+    };
+    for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+        ck_assert_int_eq(write_text(packs[i].fn, packs[i].name, "Child protection plan for Rose\nsecond line\n"), 0);
+        ck_assert_str_eq(sniff_file(tmp(packs[i].name), packs[i].name), packs[i].type);
+        struct got g = {0};
+        ck_assert_uint_eq(extract_file(tmp(packs[i].name), packs[i].name, NULL, &g), SG_EXTRACT_OK);
+        HAS(g, "Child protection plan for Rose\nsecond line");
+        /* a compressed file's text is its own; an archive's is its entry's */
+        if (packs[i].fn == mka_gz)
+            HAS(g, "[-]");
+        else
+            HAS(g, packs[i].label);
+        sg_buf_free(&g.all);
+    }
+}
+END_TEST
+
+START_TEST(gzbomb_stops_on_budget)
+{
+    ck_assert_int_eq(mka_gzbomb(tmp("bomb.gz")), 0);
+    assert_bomb_stops(tmp("bomb.gz"), "log.gz");
+}
+END_TEST
+
+START_TEST(rtf_reads_what_a_reader_sees)
+{
+    ck_assert_int_eq(write_text(mka_rtf, "n.rtf", "Child protection plan for Rose\nCaf\xc3\xa9 \xe2\x80\x94 ok\n"), 0);
+    ck_assert_str_eq(sniff_file(tmp("n.rtf"), "n.rtf"), "rtf");
+    struct got g = {0};
+    ck_assert_uint_eq(extract_file(tmp("n.rtf"), "n.rtf", NULL, &g), SG_EXTRACT_OK);
+    HAS(g, "Child protection plan for Rose\nCaf\xc3\xa9 \xe2\x80\x94 ok");
+    HASNT(g, "Arial");
+    HASNT(g, "mkattach");
+    sg_buf_free(&g.all);
+    /* a Cyrillic code page, an unknown \* group, a link's target */
+    static const char rtf[] = "{\\rtf1\\ansi\\ansicpg1251{\\*\\shpinst secret}\\'e0\\'e1 "
+                              "{\\field{\\*\\fldinst HYPERLINK \"http://example.com/x\"}{\\fldrslt here}}}";
+    char *path = sg_xstrdup(tmp("c.rtf"));
+    ck_assert(g_file_set_contents(path, rtf, sizeof(rtf) - 1, NULL));
+    struct got h = {0};
+    ck_assert_uint_eq(extract_file(path, "c.rtf", NULL, &h), SG_EXTRACT_OK);
+    HAS(h, "\xd0\xb0\xd0\xb1");
+    HAS(h, "http://example.com/x");
+    HAS(h, "here");
+    HASNT(h, "secret");
+    free(path);
+    sg_buf_free(&h.all);
+}
+END_TEST
+
 START_TEST(encrypted_files)
 {
     static const struct { int (*fn)(const char *); const char *name, *type; } enc[] = {
@@ -311,23 +366,29 @@ START_TEST(encrypted_files)
 }
 END_TEST
 
-START_TEST(zipbomb_stops_on_budget)
+/* A bomb stops on its ratio, quickly, and with the ratio out of reach
+ * the input budget still stops it. */
+static void assert_bomb_stops(const char *path, const char *name)
 {
-    ck_assert_int_eq(mka_zipbomb(tmp("bomb.zip")), 0);
     double t0 = now();
     struct got g = {0};
-    unsigned rc = extract_file(tmp("bomb.zip"), "bomb.zip", NULL, &g);
-    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "status %u", rc);
-    ck_assert_msg(now() - t0 < 3, "took %.1fs", now() - t0);
-    /* with a tiny ratio floor out of reach, the input budget catches it */
+    unsigned rc = extract_file(path, name, NULL, &g);
+    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
+    ck_assert_msg(now() - t0 < 3, "%s took %.1fs", name, now() - t0);
     struct sg_extract_budget b;
     sg_extract_default_budget(&b);
     b.max_ratio = 100000;
     t0 = now();
-    rc = extract_file(tmp("bomb.zip"), "bomb.zip", &b, &g);
-    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "status %u", rc);
-    ck_assert_msg(now() - t0 < 5, "took %.1fs", now() - t0);
+    rc = extract_file(path, name, &b, &g);
+    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
+    ck_assert_msg(now() - t0 < 5, "%s took %.1fs", name, now() - t0);
     sg_buf_free(&g.all);
+}
+
+START_TEST(zipbomb_stops_on_budget)
+{
+    ck_assert_int_eq(mka_zipbomb(tmp("bomb.zip")), 0);
+    assert_bomb_stops(tmp("bomb.zip"), "bomb.zip");
 }
 END_TEST
 
@@ -478,6 +539,16 @@ START_TEST(sniff_names)
     ck_assert_str_eq(sg_sniff_type((const unsigned char *)"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, "a.xls"), "ole");
     ck_assert_str_eq(sg_sniff_type((const unsigned char *)"a,b\n", 4, "a.CSV"), "csv");
     ck_assert_str_eq(sg_sniff_type((const unsigned char *)"a,b\n", 4, "a.txt"), "text");
+    static const struct { const char *magic; size_t n; const char *type; } packed[] = {
+        {"\x1f\x8b\x08", 3, "gzip"}, {"BZh9", 4, "bzip2"}, {"\xfd" "7zXZ\0", 6, "xz"},
+        {"\x28\xb5\x2f\xfd", 4, "zstd"}, {"7z\xbc\xaf\x27\x1c", 6, "7z"}, {"Rar!\x1a\x07\x01", 7, "rar"},
+        {"MSCF\0\0\0\0", 8, "cab"}, {"{\\rtf1\\ansi", 11, "rtf"},
+    };
+    for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++)
+        ck_assert_str_eq(sg_sniff_type((const unsigned char *)packed[i].magic, packed[i].n, NULL), packed[i].type);
+    unsigned char tar[512] = "notes.txt";
+    memcpy(tar + 257, "ustar", 5);
+    ck_assert_str_eq(sg_sniff_type(tar, sizeof(tar), NULL), "tar");
     /* a zip whose name says docx but whose directory says otherwise */
     ck_assert_int_eq(write_text(mka_csv, "plain.csv", "x\n"), 0);
     char *f = sg_xstrdup(tmp("plain.csv"));
@@ -491,7 +562,8 @@ END_TEST
 START_TEST(registry_and_names)
 {
     const struct sg_extractor *const *all = sg_extractor_all();
-    static const char *const want[] = {"text", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "zip", "ole"};
+    static const char *const want[] = {"text", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "zip", "ole",
+                                       "gzip", "bzip2", "xz", "zstd", "tar", "7z", "rar", "cab", "rtf"};
     for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
         bool found = false;
         for (size_t i = 0; all[i]; i++) {
@@ -530,6 +602,9 @@ Suite *sg_suite_extract(void)
     tcase_add_test(tc, csv_and_text);
     tcase_add_test(tc, zip_entries_labelled);
     tcase_add_test(tc, legacy_doc_strings);
+    tcase_add_test(tc, packed_files_are_read);
+    tcase_add_test(tc, gzbomb_stops_on_budget);
+    tcase_add_test(tc, rtf_reads_what_a_reader_sees);
     tcase_add_test(tc, encrypted_files);
     tcase_add_test(tc, zipbomb_stops_on_budget);
     tcase_add_test(tc, pdfbomb_stops_before_poppler);
