@@ -8,8 +8,9 @@
  * numbers in date-formatted cells shown as dd/mm/yyyy (a date of birth
  * column is day numbers underneath). PPTX:
  * each slide in presentation order ("slide N"), then its speaker notes
- * ("slide N notes"). A package that is none of these is read as a plain
- * zip.
+ * ("slide N notes"). All three: charts' labels and cached values,
+ * SmartArt text, and embedded files (a chart's workbook) as their own
+ * type. A package that is none of these is read as a plain zip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -644,6 +645,78 @@ static unsigned pptx_run(struct sg_extract_ctx *x, zip_t *za)
     return rc;
 }
 
+/* ---- what any of the three can carry ---- */
+
+/* A chart's text: its title and labels (a:t) and the cached values of its
+ * series and categories (c:v), a point a line. */
+static bool chart_start(void *u, const char *name, void *r)
+{
+    (void)r;
+    struct docx *d = u;
+    if (!strcmp(name, "t") || !strcmp(name, "v"))
+        d->in_t++;
+    return !d->o.full;
+}
+
+static bool chart_end(void *u, const char *name)
+{
+    struct docx *d = u;
+    if ((!strcmp(name, "t") || !strcmp(name, "v")) && d->in_t) {
+        d->in_t--;
+        sg_xout_sep(&d->o, " ");
+    } else if (!strcmp(name, "pt") || !strcmp(name, "p")) {
+        sg_xout_newline(&d->o);
+    }
+    return !d->o.full;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Charts (their labels and cached values: pupil names along an axis),
+ * SmartArt diagrams, and embedded files (the workbook behind a chart, a
+ * pasted object), each embedded file read as its own sniffed type. */
+static unsigned ooxml_extras(struct sg_extract_ctx *x, zip_t *za, unsigned depth)
+{
+    unsigned rc = 0;
+    zip_int64_t n = zip_get_num_entries(za, 0);
+    for (zip_int64_t i = 0; i < n && sg_extract_going(x); i++) {
+        const char *name = zip_get_name(za, (zip_uint64_t)i, 0);
+        if (!name)
+            continue;
+        char where[128];
+        if (strstr(name, "/charts/chart") || strstr(name, "/diagrams/data")) {
+            bool chart = strstr(name, "/charts/") != NULL;
+            snprintf(where, sizeof(where), "%s %s", chart ? "chart" : "diagram", base_name(name));
+            struct docx d = {.o = {.x = x}};
+            struct sg_xml_walk w = {chart ? chart_start : docx_start, chart ? chart_end : docx_end, docx_text, &d};
+            rc |= walk_part(x, za, name, &w);
+            bool more = sg_xout_flush(&d.o, where);
+            sg_xout_free(&d.o);
+            if (!more)
+                break;
+        } else if (strstr(name, "/embeddings/")) {
+            unsigned stop = sg_extract_enter(x, depth, false);
+            if (stop) {
+                rc |= stop;
+                break;
+            }
+            unsigned char *data;
+            size_t len;
+            rc |= sg_zip_read(x, za, (zip_uint64_t)i, &data, &len);
+            if (!data)
+                continue;
+            snprintf(where, sizeof(where), "embedded %s", base_name(name));
+            rc |= sg_extract_nested(x, data, len, base_name(name), where, depth + 1);
+            free(data);
+        }
+    }
+    return rc;
+}
+
 /* ---- the extractor ---- */
 
 static unsigned ooxml_run(const unsigned char *data, size_t len, const char *where, unsigned depth,
@@ -661,8 +734,13 @@ static unsigned ooxml_run(const unsigned char *data, size_t len, const char *whe
         rc = xlsx_run(x, za);
     else if (zip_name_locate(za, "ppt/presentation.xml", ZIP_FL_NOCASE) >= 0)
         rc = pptx_run(x, za);
-    else
+    else {
         rc = sg_zip_entries(x, za, depth);
+        zip_discard(za);
+        return rc;
+    }
+    if (!(rc & SG_EXTRACT_BUDGET))
+        rc |= ooxml_extras(x, za, depth);
     zip_discard(za);
     return rc;
 }
@@ -673,6 +751,7 @@ const struct sg_extractor sg_extractor_ooxml = {
     .name = "ooxml",
     .types = ooxml_types,
     .doc = "Word, Excel and PowerPoint 2007+ (DOCX body, headers, footers, notes, comments; "
-           "XLSX sheets by name, rows as lines; PPTX slides and speaker notes)",
+           "XLSX sheets by name, rows as lines; PPTX slides and speaker notes; charts, SmartArt and embedded files "
+           "in all three)",
     .run = ooxml_run,
 };

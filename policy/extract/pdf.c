@@ -141,6 +141,42 @@ static unsigned pdf_attachments(struct sg_extract_ctx *x, PopplerDocument *doc, 
     return rc;
 }
 
+/* What a reader sees on a page beside its text: filled-in form fields (a
+ * referral form's answers) and the notes of comment annotations. Links
+ * and the form's own widgets carry nothing more. */
+static void page_extras(PopplerPage *page, struct sg_buf *out)
+{
+    GList *fields = poppler_page_get_form_field_mapping(page);
+    for (GList *l = fields; l; l = l->next) {
+        PopplerFormField *f = ((PopplerFormFieldMapping *)l->data)->field;
+        gchar *v = NULL;
+        if (poppler_form_field_get_field_type(f) == POPPLER_FORM_FIELD_TEXT) {
+            v = poppler_form_field_text_get_text(f);
+        } else if (poppler_form_field_get_field_type(f) == POPPLER_FORM_FIELD_CHOICE) {
+            v = poppler_form_field_choice_get_text(f);
+            for (gint k = 0; !v && k < poppler_form_field_choice_get_n_items(f); k++)
+                if (poppler_form_field_choice_is_item_selected(f, k))
+                    v = poppler_form_field_choice_get_item(f, k);
+        }
+        if (v && *v)
+            sg_buf_printf(out, "\n%s", v);
+        g_free(v);
+    }
+    poppler_page_free_form_field_mapping(fields);
+    GList *annots = poppler_page_get_annot_mapping(page);
+    for (GList *l = annots; l; l = l->next) {
+        PopplerAnnot *a = ((PopplerAnnotMapping *)l->data)->annot;
+        PopplerAnnotType t = poppler_annot_get_annot_type(a);
+        if (t == POPPLER_ANNOT_LINK || t == POPPLER_ANNOT_WIDGET)
+            continue;
+        gchar *c = poppler_annot_get_contents(a);
+        if (c && *c)
+            sg_buf_printf(out, "\n%s", c);
+        g_free(c);
+    }
+    poppler_page_free_annot_mapping(annots);
+}
+
 static unsigned pdf_run(const unsigned char *data, size_t len, const char *where, unsigned depth,
                         struct sg_extract_ctx *x)
 {
@@ -170,14 +206,18 @@ static unsigned pdf_run(const unsigned char *data, size_t len, const char *where
             continue;
         }
         char *text = poppler_page_get_text(page);
+        struct sg_buf all = {0};
+        sg_buf_puts(&all, text ? text : "");
+        g_free(text);
+        page_extras(page, &all);
         g_object_unref(page);
         bool more = true;
-        if (text && *text) {
+        if (all.len) {
             char label[32];
             snprintf(label, sizeof(label), "page %d", i + 1);
-            more = sg_extract_text(x, label, text, strlen(text));
+            more = sg_extract_text(x, label, all.data, all.len);
         }
-        g_free(text);
+        sg_buf_free(&all);
         if (!more)
             break;
     }
@@ -192,7 +232,7 @@ static const char *const pdf_types[] = {"pdf", NULL};
 const struct sg_extractor sg_extractor_pdf = {
     .name = "pdf",
     .types = pdf_types,
-    .doc = "PDF text page by page, and files attached inside it; a PDF that needs a password is "
+    .doc = "PDF text page by page with its filled-in form fields and comment notes, and files attached inside it; a PDF that needs a password is "
            "reported encrypted; streams that would inflate past the budget stop it first",
     .run = pdf_run,
 };

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
+#include <zip.h>
 #include "check_suites.h"
 #include "mkattach.h"
 #include "sg_extract.h"
@@ -100,6 +101,25 @@ static int write_text(int (*fn)(const char *, const char *, size_t), const char 
     return fn(tmp(name), text, strlen(text));
 }
 
+/* A bomb stops on its ratio, quickly, and with the ratio out of reach
+ * the input budget still stops it. */
+static void assert_bomb_stops(const char *path, const char *name)
+{
+    double t0 = now();
+    struct got g = {0};
+    unsigned rc = extract_file(path, name, NULL, &g);
+    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
+    ck_assert_msg(now() - t0 < 3, "%s took %.1fs", name, now() - t0);
+    struct sg_extract_budget b;
+    sg_extract_default_budget(&b);
+    b.max_ratio = 100000;
+    t0 = now();
+    rc = extract_file(path, name, &b, &g);
+    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
+    ck_assert_msg(now() - t0 < 5, "%s took %.1fs", name, now() - t0);
+    sg_buf_free(&g.all);
+}
+
 START_TEST(docx_parts_and_labels)
 {
     ck_assert_int_eq(write_text(mka_docx, "a.docx",
@@ -160,6 +180,60 @@ START_TEST(pptx_slides_and_notes)
     HASNT(t, "===");
     HASNT(t, "[slide 3]");
     sg_buf_free(&t.all);
+}
+END_TEST
+
+START_TEST(docx_charts_and_embedded_workbooks)
+{
+    /* Word keeps the workbook behind a chart inside the document, and the
+     * chart's own cached labels: both travel with it. */
+    ck_assert_int_eq(write_text(mka_docx, "c.docx", "Attendance this term\n"), 0);
+    ck_assert_int_eq(write_text(mka_xlsx, "inner.xlsx", "Pupil\tDOB\nRose Hill\t01/02/2013\n"), 0);
+    static const char chart[] =
+        "<?xml version=\"1.0\"?><c:chartSpace xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/chart\" "
+        "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><c:chart><c:title><c:tx><c:rich><a:p><a:r>"
+        "<a:t>Absence by pupil</a:t></a:r></a:p></c:rich></c:tx></c:title><c:plotArea><c:barChart><c:ser><c:cat>"
+        "<c:strRef><c:strCache><c:pt idx=\"0\"><c:v>Tyler Brookes</c:v></c:pt><c:pt idx=\"1\"><c:v>Rose Hill</c:v>"
+        "</c:pt></c:strCache></c:strRef></c:cat></c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>";
+    int err = 0;
+    zip_t *za = zip_open(tmp("c.docx"), 0, &err);
+    ck_assert_ptr_nonnull(za);
+    zip_source_t *s1 = zip_source_file(za, tmp("inner.xlsx"), 0, -1);
+    zip_source_t *s2 = zip_source_buffer(za, chart, sizeof(chart) - 1, 0);
+    ck_assert(s1 && s2);
+    ck_assert_int_ge(zip_file_add(za, "word/embeddings/Microsoft_Excel_Worksheet1.xlsx", s1, 0), 0);
+    ck_assert_int_ge(zip_file_add(za, "word/charts/chart1.xml", s2, 0), 0);
+    ck_assert_int_eq(zip_close(za), 0);
+    struct got g = {0};
+    ck_assert_uint_eq(extract_file(tmp("c.docx"), "c.docx", NULL, &g), SG_EXTRACT_OK);
+    HAS(g, "Attendance this term");
+    HAS(g, "[chart chart1.xml]\nAbsence by pupil");
+    HAS(g, "Tyler Brookes\nRose Hill");
+    HAS(g, "[embedded Microsoft_Excel_Worksheet1.xlsx");
+    HAS(g, "Rose Hill\t01/02/2013");
+    sg_buf_free(&g.all);
+}
+END_TEST
+
+START_TEST(pdf_form_fields_and_comments)
+{
+    /* A referral form filled in, with a sticky note: a reader sees both. */
+    static const char pdf[] =
+        "%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm <</Fields[5 0 R]>> >> endobj\n"
+        "2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+        "3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Annots[4 0 R 5 0 R]>> endobj\n"
+        "4 0 obj <</Type/Annot/Subtype/Text/Rect[10 10 30 30]/Contents(He disclosed at break time)>> endobj\n"
+        "5 0 obj <</Type/Annot/Subtype/Widget/FT/Tx/T(child)/V(Tyler Brookes)/Rect[50 50 200 70]/P 3 0 R>> endobj\n"
+        "trailer <</Root 1 0 R>>\n%%EOF\n";
+    char *path = sg_xstrdup(tmp("form.pdf"));
+    ck_assert(g_file_set_contents(path, pdf, sizeof(pdf) - 1, NULL));
+    struct got g = {0};
+    ck_assert_uint_eq(extract_file(path, "form.pdf", NULL, &g), SG_EXTRACT_OK);
+    HAS(g, "[page 1]");
+    HAS(g, "Tyler Brookes");
+    HAS(g, "He disclosed at break time");
+    free(path);
+    sg_buf_free(&g.all);
 }
 END_TEST
 
@@ -365,25 +439,6 @@ START_TEST(encrypted_files)
     }
 }
 END_TEST
-
-/* A bomb stops on its ratio, quickly, and with the ratio out of reach
- * the input budget still stops it. */
-static void assert_bomb_stops(const char *path, const char *name)
-{
-    double t0 = now();
-    struct got g = {0};
-    unsigned rc = extract_file(path, name, NULL, &g);
-    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
-    ck_assert_msg(now() - t0 < 3, "%s took %.1fs", name, now() - t0);
-    struct sg_extract_budget b;
-    sg_extract_default_budget(&b);
-    b.max_ratio = 100000;
-    t0 = now();
-    rc = extract_file(path, name, &b, &g);
-    ck_assert_msg(rc & SG_EXTRACT_BUDGET, "%s: status %u", name, rc);
-    ck_assert_msg(now() - t0 < 5, "%s took %.1fs", name, now() - t0);
-    sg_buf_free(&g.all);
-}
 
 START_TEST(zipbomb_stops_on_budget)
 {
@@ -603,6 +658,8 @@ Suite *sg_suite_extract(void)
     tcase_add_test(tc, zip_entries_labelled);
     tcase_add_test(tc, legacy_doc_strings);
     tcase_add_test(tc, packed_files_are_read);
+    tcase_add_test(tc, pdf_form_fields_and_comments);
+    tcase_add_test(tc, docx_charts_and_embedded_workbooks);
     tcase_add_test(tc, gzbomb_stops_on_budget);
     tcase_add_test(tc, rtf_reads_what_a_reader_sees);
     tcase_add_test(tc, encrypted_files);
