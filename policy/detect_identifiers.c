@@ -6,7 +6,7 @@
  *
  * pcre2 finds candidates; each kind's own check then decides, so that an
  * invoice or order number of the right length does not fire: a UPN must
- * carry its DfE check letter, a ULN and an NHS number their mod-11 check
+ * carry its DfE check letter (or be one the directory holds), a ULN and an NHS number their mod-11 check
  * digit, a NINO an issued prefix. One random 10-digit number in 11 passes
  * a mod-11 check, so a 10-digit candidate also needs a corroborating word
  * ("NHS", "ULN", "patient"...) within a few characters; the UPN's check
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sg_detector.h"
+#include "sg_directory.h"
 #include "sg_schema.h"
 #include "sg_text.h"
 
@@ -72,7 +73,7 @@ static const char *const patterns[ID_NKINDS] = {[ID_UPN] = upn_pattern, [ID_NHS]
 static const struct sg_cfg_key identifiers_keys[] = {
     {.key = "kinds", .type = SG_CFG_STRLIST, .offset = offsetof(struct identifiers, kinds),
      .shape = "list of upn, uln, nhs, nino, dob",
-     .doc = "Which identifiers count (default all): `upn` DfE Unique Pupil Number (check letter verified), "
+     .doc = "Which identifiers count (default all): `upn` DfE Unique Pupil Number (check letter verified, or one the directory holds), "
             "`uln` Unique Learner Number and `nhs` NHS number (mod-11 check digit verified), `nino` National "
             "Insurance number (issued prefixes only), `dob` a date next to \"DOB\", \"date of birth\" or \"born on\"."},
     {.key = "min_count", .type = SG_CFG_SIZE, .offset = offsetof(struct identifiers, min_count), .def = "1",
@@ -305,7 +306,10 @@ static int on_upn(const char *s, size_t len, void *ctx_)
     if (in_reply_history(ctx, s))
         return 0;
     char *c = compact(s, len);
-    if (sg_upn_ok(c))
+    /* A UPN the MIS holds is a pupil's whatever its check letter says:
+     * hand-keyed and test records are not always valid. */
+    const struct sg_directory *dir = ctx->scan ? ctx->scan->policy->directory : NULL;
+    if (sg_upn_ok(c) || sg_directory_by_upn(dir, c))
         count(ctx, ID_UPN, c, s);
     free(c);
     return 0;

@@ -120,6 +120,27 @@ END_TEST
 
 /* These pass the NHS (or ULN) check, as one 10-digit number in 11 does,
  * but nothing near them says NHS or ULN. */
+START_TEST(directory_upns_count_whatever_their_letter)
+{
+    /* The corpus directory's UPNs were keyed by hand and fail the DfE
+     * check: still the pupils' own numbers. One it does not hold, with a
+     * wrong letter, is still nothing. */
+    char *errors = NULL;
+    struct sg_policy *p = sg_test_load_yaml(
+        "school:\n  name: T\n  staff_domains: [t.sch.uk]\n"
+        "directory:\n  pupils: " SRCDIR "/tests/corpus/directory/pupils.csv\n"
+        "rules:\n  - id: ids\n    category: personal-data\n    action: annotate\n    cite: c\n"
+        "    match: {identifiers: {kinds: [upn]}}\n", &errors, NULL);
+    ck_assert_msg(p != NULL, "%s", errors ? errors : "");
+    ck_assert(!sg_upn_ok("A801200002001"));
+    expect(p, "The UPN is A801200002001 for the transfer", true);
+    expect(p, "UPN a801 2000 0200 1", true);
+    expect(p, "reference A801200002999", false);
+    sg_policy_unref(p);
+    free(errors);
+}
+END_TEST
+
 START_TEST(invoice_numbers_quiet)
 {
     struct sg_policy *p = load("true");
@@ -200,6 +221,7 @@ Suite *sg_suite_identifiers(void)
     tcase_add_test(tc, check_rules);
     tcase_add_test(tc, kinds_in_text);
     tcase_add_test(tc, invoice_numbers_quiet);
+    tcase_add_test(tc, directory_upns_count_whatever_their_letter);
     tcase_add_test(tc, min_count_counts_distinct);
     tcase_add_test(tc, near_within);
     tcase_add_test(tc, evidence_masked);
