@@ -116,6 +116,27 @@ static enum text_kind text_kind(GMimeContentType *ct)
     return NOT_TEXT;
 }
 
+/* An attachment that is not a MIME part of its own (a data: URI picture,
+ * a uuencoded file): filename and declared are taken over. */
+static void push_blob(struct walk *w, char *filename, char *declared, const unsigned char *data, size_t n,
+                      bool in_html)
+{
+    struct sg_attachment a = {0};
+    a.filename = filename;
+    a.declared_type = declared;
+    a.size = n;
+    a.sniffed_type = n ? sg_sniff_type(data, n, filename) : "unknown";
+    a.data_len = n;
+    if (n) {
+        a.data = sg_xmalloc(n);
+        memcpy(a.data, data, n);
+    }
+    a.forwarded = w->forwarded;
+    a.in_html = in_html;
+    w->m->atts = sg_xrealloc(w->m->atts, (w->m->natts + 1) * sizeof(*w->m->atts));
+    w->m->atts[w->m->natts++] = a;
+}
+
 /* Pictures written into HTML as data: URIs (some clients put a
  * signature's crest there) are listed as attachments, as a cid: picture
  * in a multipart/related part is, for rules that read pictures; each
@@ -148,22 +169,32 @@ static void add_data_images(struct walk *w, const char *html, size_t len)
         guint save = 0;
         gsize n = g_base64_decode_step(s, chars, ba->data, &state, &save);
         g_byte_array_set_size(ba, (guint)n);
-        struct sg_attachment a = {0};
         struct sg_buf t = {0};
         sg_buf_printf(&t, "image/%.*s", (int)(b64 - sub), sub);
-        a.declared_type = sg_buf_steal(&t);
-        a.size = n;
-        a.sniffed_type = n ? sg_sniff_type(ba->data, n, NULL) : "unknown";
-        a.data_len = n;
-        if (n) {
-            a.data = sg_xmalloc(n);
-            memcpy(a.data, ba->data, n);
-        }
-        a.forwarded = w->forwarded;
-        a.in_html = true;
+        push_blob(w, NULL, sg_buf_steal(&t), ba->data, n, true);
         g_byte_array_unref(ba);
-        w->m->atts = sg_xrealloc(w->m->atts, (w->m->natts + 1) * sizeof(*w->m->atts));
-        w->m->atts[w->m->natts++] = a;
+    }
+}
+
+struct uu_ctx {
+    struct walk *w;
+};
+
+static void add_uu_file(void *u, const char *name, const unsigned char *data, size_t n, bool cut)
+{
+    struct walk *w = ((struct uu_ctx *)u)->w;
+    if (++w->nparts_seen > w->lim->max_parts) {
+        w->m->limits_hit |= SG_LIMIT_PARTS;
+        return;
+    }
+    if (cut)
+        w->m->limits_hit |= SG_LIMIT_ATTACHMENT;
+    push_blob(w, sg_xstrdup(name), sg_xstrdup("application/octet-stream"), data, n, false);
+    /* A text file reads as one, as a text attachment does. */
+    if (!strcmp(w->m->atts[w->m->natts - 1].sniffed_type, "text")) {
+        size_t len;
+        char *utf8 = sg_mime_to_utf8((const char *)data, n, NULL, &len);
+        add_text(w, utf8, len, FROM_BODY);
     }
 }
 
@@ -192,6 +223,14 @@ static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType 
             len = sg_mime_unflow(utf8, len, delsp && !g_ascii_strcasecmp(delsp, "yes"));
     }
     add_text(w, utf8, len, kind == TEXT_HTML ? FROM_HTML : FROM_BODY);
+    if (kind == TEXT_PLAIN && w->m->nparts) {
+        /* After the body's own part, so parts keep the reader's order. */
+        const struct sg_text_part *body = &w->m->parts[w->m->nparts - 1];
+        char *copy = sg_xstrndup(body->text, body->len);
+        struct uu_ctx uu = {w};
+        sg_mime_uu_blocks(copy, body->len, w->lim->max_attachment_keep, add_uu_file, &uu);
+        free(copy);
+    }
 }
 
 static void walk_leaf(struct walk *w, GMimeObject *obj)

@@ -16,6 +16,10 @@ void sg_mime_scrub_controls(char *s, size_t len);
 size_t sg_mime_unfold(char *s, size_t len);
 /* Joins the soft line breaks of format=flowed text in place; new length. */
 size_t sg_mime_unflow(char *s, size_t len, bool delsp);
+/* Each uuencoded file in a plain-text body, decoded, to found (name,
+ * bytes, and whether they were cut at max_bytes); returns how many. */
+typedef void (*sg_mime_uu_found)(void *u, const char *name, const unsigned char *data, size_t n, bool cut);
+size_t sg_mime_uu_blocks(const char *text, size_t len, size_t max_bytes, sg_mime_uu_found found, void *u);
 /* All decoded bytes of a leaf, or only its head and an estimated size. */
 GByteArray *sg_mime_part_bytes(GMimePart *part);
 GByteArray *sg_mime_part_head(GMimePart *part, size_t *size);

@@ -373,6 +373,24 @@ START_TEST(text_under_another_type_is_read)
 }
 END_TEST
 
+START_TEST(uuencoded_files_in_a_body_are_attachments)
+{
+    /* "My mobile: 07700 900123\n" as uuencode(1) writes it, after a line
+     * of the body; mail clients show the block as an attachment. */
+    struct sg_buf b = {0};
+    sg_buf_puts(&b, HDR "Subject: notes\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n"
+                    "begin 644 notes.txt\r\n837D@;6]B:6QE.B P-S<P,\" Y,# Q,C,*\r\n`\r\nend\r\n");
+    struct sg_message *m = parse_buf(&b, NULL);
+    ck_assert_uint_eq(m->natts, 1);
+    ck_assert_str_eq(m->atts[0].filename, "notes.txt");
+    ck_assert_str_eq(m->atts[0].sniffed_type, "text");
+    ck_assert(text_has(m, "My mobile: 07700 900123"));
+    ck_assert(text_has(m, "see the file"));
+    sg_message_free(m);
+    sg_buf_free(&b);
+}
+END_TEST
+
 START_TEST(utf16_body_keeps_its_nuls)
 {
     /* Raw NULs in a body are UTF-16's, not noise: only header lines lose them. */
@@ -606,6 +624,7 @@ Suite *sg_suite_mime(void)
     tcase_add_test(tc, empty_input_is_a_message);
     tcase_add_test(tc, parse_fd_reads_a_spool_file);
     tcase_add_test(tc, utf16_body_keeps_its_nuls);
+    tcase_add_test(tc, uuencoded_files_in_a_body_are_attachments);
     tcase_add_test(tc, utf16_under_an_8bit_label_is_decoded);
     tcase_add_test(tc, text_under_another_type_is_read);
     tcase_add_test(tc, cut_attachment_is_flagged);
