@@ -9,7 +9,7 @@ pkgs=(
   build-essential autoconf automake pkg-config
   libmilter-dev libyaml-dev libpcre2-dev check libgmime-3.0-dev libxml2-dev
   libsqlite3-dev libhyperscan-dev libutf8proc-dev libcsv-dev tzdata
-  libzip-dev libarchive-dev libpoppler-glib-dev zlib1g-dev zip unzip
+  libzip-dev libarchive-dev libytnef0-dev libpoppler-glib-dev zlib1g-dev zip unzip
   libpng-dev libjpeg62-turbo-dev libgif-dev libwebp-dev imagemagick
   nettle-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev

@@ -103,14 +103,16 @@ static const char *zip_kind(const unsigned char *d, size_t len, const char *name
     return "zip";
 }
 
-/* Compressed files and the archives libarchive reads (policy/extract/
- * archive.c), by their magic numbers; tar's is 257 bytes in. */
+/* Compressed files, the archives libarchive reads (policy/extract/
+ * archive.c) and Outlook's winmail.dat, by their magic numbers; tar's is
+ * 257 bytes in. */
 static const char *archive_kind(const unsigned char *d, size_t len)
 {
     static const struct { const char *magic; size_t n; const char *type; } kinds[] = {
         {"\x1f\x8b", 2, "gzip"},           {"\xfd" "7zXZ\0", 6, "xz"},
         {"\x28\xb5\x2f\xfd", 4, "zstd"},     {"7z\xbc\xaf\x27\x1c", 6, "7z"},
         {"Rar!\x1a\x07", 6, "rar"},         {"MSCF\0\0\0\0", 8, "cab"},
+        {"\x78\x9f\x3e\x22", 4, "tnef"},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
         if (has_prefix(d, len, kinds[i].magic, kinds[i].n))

@@ -15,7 +15,7 @@
 
 static const struct sg_extractor *const registry[] = {
     &sg_extractor_text, &sg_extractor_ooxml, &sg_extractor_odf, &sg_extractor_pdf,
-    &sg_extractor_zip, &sg_extractor_archive, &sg_extractor_rtf, &sg_extractor_ole, NULL,
+    &sg_extractor_zip, &sg_extractor_archive, &sg_extractor_rtf, &sg_extractor_tnef, &sg_extractor_ole, NULL,
 };
 
 const struct sg_extractor *const *sg_extractor_all(void)

@@ -29,7 +29,7 @@ struct sg_extract_ctx {
 
 /* Extractors, one per file (policy/extract/<name>.c). */
 extern const struct sg_extractor sg_extractor_text, sg_extractor_ooxml, sg_extractor_odf,
-    sg_extractor_pdf, sg_extractor_zip, sg_extractor_archive, sg_extractor_rtf, sg_extractor_ole;
+    sg_extractor_pdf, sg_extractor_zip, sg_extractor_archive, sg_extractor_rtf, sg_extractor_tnef, sg_extractor_ole;
 
 /* A fresh extraction state: budgets full (b NULL = the defaults), the
  * deadline max_seconds from now. Also used by the image collector

@@ -15,7 +15,7 @@
 # Hostile: a zip bomb, a gzip bomb, a PDF whose one stream inflates to 1 GB, a DOCX of
 # 100,000 nested elements, a zip whose headers lie about its size, an
 # encrypted zip / PDF / Office file, and zips nested past extract_depth.
-# Ordinary: DOCX, XLSX, PPTX, ODT, PDF, RTF, gzip, tar.gz, 7-Zip and a zip in a zip holding
+# Ordinary: DOCX, XLSX, PPTX, ODT, PDF, RTF, winmail.dat, gzip, tar.gz, 7-Zip and a zip in a zip holding
 # child-protection detail (quarantined by the content rule: the text is
 # only in the attachment, so only extraction can find it), and the same
 # files holding a trip letter (accepted, no limit). Last, the PDF bomb
@@ -161,6 +161,8 @@ gen() {     # gen NAME OUT: make the message of case NAME
         7z)           mk_text 7z application/x-7z-compressed notes.7z "$BENIGN" "$2" ;;
         rtf-secret)   mk_text rtf application/rtf notes.rtf "$SECRET" "$2" ;;
         rtf)          mk_text rtf application/rtf notes.rtf "$BENIGN" "$2" ;;
+        tnef-secret)  mk_text tnef application/ms-tnef winmail.dat "$SECRET" "$2" ;;
+        tnef)         mk_text tnef application/ms-tnef winmail.dat "$BENIGN" "$2" ;;
         *) return 1 ;;
     esac
 }
@@ -203,6 +205,8 @@ gz-secret|quarantine|-|$R|attach
 7z|accept|-|-|attach
 rtf-secret|quarantine|-|$R|attach
 rtf|accept|-|-|attach
+tnef-secret|quarantine|-|$R|attach
+tnef|accept|-|-|attach
 pdfbomb|quarantine|time|-|loose
 "
 

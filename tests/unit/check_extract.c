@@ -390,6 +390,25 @@ START_TEST(packed_files_are_read)
 }
 END_TEST
 
+START_TEST(tnef_body_and_attachments)
+{
+    ck_assert_int_eq(write_text(mka_tnef, "winmail.dat", "Child protection plan for Rose\nsecond line\n"), 0);
+    ck_assert_str_eq(sniff_file(tmp("winmail.dat"), "winmail.dat"), "tnef");
+    struct got g = {0};
+    ck_assert_uint_eq(extract_file(tmp("winmail.dat"), "winmail.dat", NULL, &g), SG_EXTRACT_OK);
+    HAS(g, "[message body]\nChild protection plan for Rose\nsecond line");
+    HAS(g, "[notes.txt]\nChild protection plan for Rose\nsecond line");
+    sg_buf_free(&g.all);
+    /* a signature and then nonsense: unreadable, not passed as empty */
+    char *path = sg_xstrdup(tmp("bad.dat"));
+    ck_assert(g_file_set_contents(path, "\x78\x9f\x3e\x22\x01\x00\x01\x0c\x80\x02\x00\x00\x00\x00\x00", 15, NULL));
+    struct got h = {0};
+    ck_assert_uint_eq(extract_file(path, "winmail.dat", NULL, &h), SG_EXTRACT_MALFORMED);
+    free(path);
+    sg_buf_free(&h.all);
+}
+END_TEST
+
 START_TEST(gzbomb_stops_on_budget)
 {
     ck_assert_int_eq(mka_gzbomb(tmp("bomb.gz")), 0);
@@ -597,7 +616,7 @@ START_TEST(sniff_names)
     static const struct { const char *magic; size_t n; const char *type; } packed[] = {
         {"\x1f\x8b\x08", 3, "gzip"}, {"BZh9", 4, "bzip2"}, {"\xfd" "7zXZ\0", 6, "xz"},
         {"\x28\xb5\x2f\xfd", 4, "zstd"}, {"7z\xbc\xaf\x27\x1c", 6, "7z"}, {"Rar!\x1a\x07\x01", 7, "rar"},
-        {"MSCF\0\0\0\0", 8, "cab"}, {"{\\rtf1\\ansi", 11, "rtf"},
+        {"MSCF\0\0\0\0", 8, "cab"}, {"\x78\x9f\x3e\x22\x01\x00", 6, "tnef"}, {"{\\rtf1\\ansi", 11, "rtf"},
     };
     for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++)
         ck_assert_str_eq(sg_sniff_type((const unsigned char *)packed[i].magic, packed[i].n, NULL), packed[i].type);
@@ -618,7 +637,7 @@ START_TEST(registry_and_names)
 {
     const struct sg_extractor *const *all = sg_extractor_all();
     static const char *const want[] = {"text", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "zip", "ole",
-                                       "gzip", "bzip2", "xz", "zstd", "tar", "7z", "rar", "cab", "rtf"};
+                                       "gzip", "bzip2", "xz", "zstd", "tar", "7z", "rar", "cab", "rtf", "tnef"};
     for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
         bool found = false;
         for (size_t i = 0; all[i]; i++) {
@@ -661,6 +680,7 @@ Suite *sg_suite_extract(void)
     tcase_add_test(tc, pdf_form_fields_and_comments);
     tcase_add_test(tc, docx_charts_and_embedded_workbooks);
     tcase_add_test(tc, gzbomb_stops_on_budget);
+    tcase_add_test(tc, tnef_body_and_attachments);
     tcase_add_test(tc, rtf_reads_what_a_reader_sees);
     tcase_add_test(tc, encrypted_files);
     tcase_add_test(tc, zipbomb_stops_on_budget);
