@@ -58,6 +58,10 @@ mimetype() {
         csv) echo text/csv ;;
         txt) echo text/plain ;;
         rtf) echo application/rtf ;;
+        gz|tgz) echo application/gzip ;;
+        7z) echo application/x-7z-compressed ;;
+        tnef) echo application/ms-tnef ;;
+        utf16) echo text/plain ;;
         *) echo application/octet-stream ;;
     esac
 }

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(const char *, const char *, size_t); } fromtext[] = {
         {"docx", mka_docx}, {"xlsx", mka_xlsx}, {"pptx", mka_pptx}, {"odt", mka_odt},
         {"pdf", mka_pdf}, {"csv", mka_csv}, {"doc", mka_doc}, {"gz", mka_gz},
-        {"tgz", mka_tgz}, {"7z", mka_7z}, {"rtf", mka_rtf},
+        {"tgz", mka_tgz}, {"7z", mka_7z}, {"rtf", mka_rtf}, {"tnef", mka_tnef},
+        {"utf16", mka_utf16},
     };
     for (size_t i = 0; i < sizeof(fromtext) / sizeof(fromtext[0]); i++) {
         if (strcmp(type, fromtext[i].name))

@@ -35,6 +35,10 @@ int mka_gz(const char *out, const char *text, size_t len);
 int mka_tgz(const char *out, const char *text, size_t len);
 int mka_7z(const char *out, const char *text, size_t len);
 int mka_rtf(const char *out, const char *text, size_t len);
+/* winmail.dat: the text as its body and as an attached notes.txt. */
+int mka_tnef(const char *out, const char *text, size_t len);
+/* The text as UTF-16LE with a byte order mark and CRLF, as Notepad saves "Unicode". */
+int mka_utf16(const char *out, const char *text, size_t len);
 int mka_gzbomb(const char *out);
 int mka_pdfbomb(const char *out);
 int mka_deepdocx(const char *out);

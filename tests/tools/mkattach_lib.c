@@ -22,7 +22,7 @@
 const char *const mka_types[] = {"docx", "xlsx", "pptx", "odt", "pdf", "zip", "csv", "doc",
                                  "zipbomb", "pdfbomb", "deepdocx", "enczip", "encpdf",
                                  "encoffice", "lyingzip", "imgdocx", "imgpdf", "imgbombdocx",
-                                 "hugeimgpdf", "gz", "tgz", "7z", "rtf", "gzbomb", NULL};
+                                 "hugeimgpdf", "gz", "tgz", "7z", "rtf", "tnef", "utf16", "gzbomb", NULL};
 
 /* 2024-01-15 09:00:00 UTC: fixtures carry one date, not the build's. */
 #define MKA_MTIME ((time_t)1705309200)

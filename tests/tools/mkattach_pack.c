@@ -90,6 +90,70 @@ int mka_gzbomb(const char *out)
     return 0;
 }
 
+/* The text as Notepad's "Unicode": UTF-16LE with a byte order mark, CRLF
+ * line ends (UTF-8 in, BMP characters only). */
+int mka_utf16(const char *out, const char *text, size_t len)
+{
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        perror(out);
+        return -1;
+    }
+    fputs("\xff\xfe", f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        unsigned cp = c;
+        if (c >= 0xe0 && i + 2 < len)
+            cp = (c & 0x0f) << 12 | ((unsigned char)text[i + 1] & 0x3f) << 6 | ((unsigned char)text[i + 2] & 0x3f), i += 2;
+        else if (c >= 0xc0 && i + 1 < len)
+            cp = (c & 0x1f) << 6 | ((unsigned char)text[i + 1] & 0x3f), i += 1;
+        if (cp == '\n')
+            fputs("\r\0", f);
+        fputc((int)(cp & 0xff), f);
+        fputc((int)(cp >> 8), f);
+    }
+    return fclose(f) ? -1 : 0;
+}
+
+/* One TNEF attribute: level, id, length, data, checksum (sum of the
+ * data's bytes), all little-endian. */
+static void tnef_attr(FILE *f, unsigned char level, unsigned id, const void *data, size_t len)
+{
+    const unsigned char *d = data;
+    unsigned sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += d[i];
+    unsigned char h[9] = {level, (unsigned char)id, (unsigned char)(id >> 8), (unsigned char)(id >> 16),
+                          (unsigned char)(id >> 24), (unsigned char)len, (unsigned char)(len >> 8),
+                          (unsigned char)(len >> 16), (unsigned char)(len >> 24)};
+    fwrite(h, 1, 9, f);
+    fwrite(d, 1, len, f);
+    unsigned char c[2] = {(unsigned char)sum, (unsigned char)(sum >> 8)};
+    fwrite(c, 1, 2, f);
+}
+
+/* winmail.dat as Outlook writes it, trimmed to what a reader sees: the
+ * text as the plain body and again as an attached notes.txt. */
+int mka_tnef(const char *out, const char *text, size_t len)
+{
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        perror(out);
+        return -1;
+    }
+    static const unsigned char head[] = {0x78, 0x9f, 0x3e, 0x22, 0x01, 0x00};   /* signature, key */
+    fwrite(head, 1, sizeof(head), f);
+    static const unsigned char version[] = {0x00, 0x00, 0x01, 0x00};
+    tnef_attr(f, 1, 0x00089006, version, sizeof(version));                     /* attTnefVersion */
+    tnef_attr(f, 1, 0x00078008, "IPM.Note", 9);                                /* attMessageClass */
+    tnef_attr(f, 1, 0x0002800C, text, len);                                     /* attBody */
+    static const unsigned char rend[14] = {0x01, 0x00, 0xff, 0xff, 0xff, 0xff};
+    tnef_attr(f, 2, 0x00069002, rend, sizeof(rend));                           /* attAttachRenddata */
+    tnef_attr(f, 2, 0x00018010, "notes.txt", 10);                              /* attAttachTitle */
+    tnef_attr(f, 2, 0x0006800F, text, len);                                     /* attAttachData */
+    return fclose(f) ? -1 : 0;
+}
+
 /* RTF as Word writes it: a font table, every non-ASCII character and
  * every vowel as a \'hh escape in code page 1252 or a \u escape, words
  * split across formatting groups, paragraphs as \par. */
