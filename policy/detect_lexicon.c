@@ -12,6 +12,7 @@
  *     window: 300         # ... starting within this many characters
  *     near: 300           # a corroborating term this close to them
  *     quoted: false       # reply history counts too
+ *     mentions: false     # a term only named ("words like 'X'") does not score
  *
  * Term lines: an optional weight 1-9, then the term; "re:" starts a pcre2
  * pattern. In files, lines after "[corroborate]" are corroborating terms.
@@ -26,6 +27,7 @@
 #include <string.h>
 #include "sg_detector.h"
 #include "sg_listfile.h"
+#include "sg_mention.h"
 #include "sg_schema.h"
 #include "sg_text.h"
 
@@ -50,6 +52,7 @@ struct lexicon {
     size_t threshold, window, near;
     bool quoted;
     bool forwarded;
+    bool mentions;               /* false: a scoring term only named, in quotes after a cue, does not score */
     bool has_corroboration;
     size_t nregex;
     /* Filled by compile: pattern id -> term index + 1 (0 = not ours),
@@ -226,6 +229,12 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Count what the member of staff forwards (forwarded messages and blocks). `false` for language "
             "rules: forwarding abuse to report it is not using it; forwarding a chain letter or a confidential "
             "file is still passing it on."},
+    {.key = "mentions", .type = SG_CFG_BOOL, .offset = LX(mentions), .def = "true",
+     .doc = "`false`: a scoring term that is only named does not score: a word or short phrase in quotation "
+            "marks (straight or curly) just after a language cue (\"the word\", \"called\", \"said\", \"words "
+            "like\", \"language such as\"), or a message quoted after \"a message saying\". \"you are a 'X'\" "
+            "and a quoted sentence said to someone still score. For language and chain-letter rules: a letter "
+            "home naming the words pupils use is not using them."},
     {.key = NULL},
 };
 
@@ -464,6 +473,13 @@ static bool counts_at(const struct lexicon *lx, const struct sg_scan *scan, size
     return lx->forwarded || s->source != SG_SEG_FORWARDED;
 }
 
+/* Whether term t's occurrence at [start, end) counts: a scoring term
+ * only mentioned does not, when the rule says so. */
+static bool scores_here(const struct lexicon *lx, const struct sg_scan *scan, unsigned t, size_t start, size_t end)
+{
+    return lx->mentions || !lx->terms[t].weight || !sg_mention_only(scan->text, scan->text_len, start, end);
+}
+
 /* An [unless] term in the member of staff's own words (body or subject,
  * neither quoted nor forwarded) cancels the rule. */
 static bool cancelled(const struct lexicon *lx, const struct hit *h, size_t n, const struct sg_scan *scan)
@@ -503,7 +519,8 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
                 if (!ok)
                     continue;
             }
-            push_hit(&h, &n, &cap, m->start, m->end, t);
+            if (scores_here(lx, scan, t, m->start, m->end))
+                push_hit(&h, &n, &cap, m->start, m->end, t);
         }
     }
     if (lx->nregex) {
@@ -518,7 +535,7 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
             }
             size_t w = before;
             for (size_t i = before; i < n; i++)
-                if (counts_at(lx, scan, h[i].start))
+                if (counts_at(lx, scan, h[i].start) && scores_here(lx, scan, h[i].term, h[i].start, h[i].end))
                     h[w++] = h[i];
             n = w;
         }

@@ -3,7 +3,8 @@
  *
  * utf8proc does the Unicode work (NFKC, case fold, marks, ignorables such
  * as zero-width spaces, control characters to spaces); this file only
- * repairs invalid bytes beforehand and folds white space afterwards.
+ * repairs invalid bytes beforehand, folds a few characters utf8proc leaves
+ * alone (fold_char) and folds white space afterwards.
  *
  * Nearly all school mail is ASCII, and utf8proc's decompose/compose costs
  * the same per byte whether or not a byte needs it, so printable ASCII is
@@ -33,6 +34,35 @@ static const utf8proc_option_t map_options =
     UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC |
     UTF8PROC_STRIPMARK | UTF8PROC_LUMP;
+
+/* Characters utf8proc keeps that rules must read as ASCII, sorted by code
+ * point. LUMP makes curly single quotes ', but leaves curly double quotes
+ * and guillemets: a rule looking for a quotation (words like \u201cX\u201d)
+ * must see one kind of mark. */
+static const struct fold {
+    utf8proc_int32_t from, to;
+} folds[] = {
+    {0x00AB, '"'}, {0x00BB, '"'}, {0x201C, '"'}, {0x201D, '"'}, {0x201E, '"'}, {0x201F, '"'},
+    {0x2033, '"'}, {0x2039, '\''}, {0x203A, '\''}, {0x301D, '"'}, {0x301E, '"'},
+};
+
+/* utf8proc's custom hook: runs on each code point before decomposition,
+ * so what it returns is then case-folded like any other letter. */
+static utf8proc_int32_t fold_char(utf8proc_int32_t cp, void *data)
+{
+    (void)data;
+    size_t lo = 0, hi = sizeof(folds) / sizeof(folds[0]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (folds[mid].from == cp)
+            return folds[mid].to;
+        if (folds[mid].from < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return cp;
+}
 
 /* utf8proc_map rejects invalid input outright; mend it so one bad byte in
  * a mail cannot switch every content rule off. */
@@ -95,8 +125,8 @@ static bool map_slow(const char *in, size_t len, struct sg_buf *out, char *prev)
     size_t fixed_len;
     char *fixed = repair_utf8(in, len, &fixed_len);
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)fixed_len,
-                                      &mapped, map_options);
+    utf8proc_ssize_t n = utf8proc_map_custom((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)fixed_len,
+                                             &mapped, map_options, fold_char, NULL);
     free(fixed);
     if (n < 0)
         return false;

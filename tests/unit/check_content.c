@@ -9,6 +9,7 @@
 #include <string.h>
 #include "check_suites.h"
 #include "sg_engine.h"
+#include "sg_mention.h"
 #include "sg_quote.h"
 #include "sg_text.h"
 
@@ -247,6 +248,52 @@ START_TEST(lookalikes_and_spelt_out)
 }
 END_TEST
 
+/* Whether the first occurrence of word in text is only mentioned. */
+static bool mentioned(const char *text, const char *word)
+{
+    const char *at = strstr(text, word);
+    ck_assert_msg(at != NULL, "%s not in %s", word, text);
+    size_t start = (size_t)(at - text);
+    return sg_mention_only(text, strlen(text), start, start + strlen(word));
+}
+
+START_TEST(mention_in_quotes_after_a_cue)
+{
+    /* Normalised text: curly quotes are ' and " by now. */
+    ck_assert(mentioned("pupils have been using words like \"twat\" in the playground", "twat"));
+    ck_assert(mentioned("words like 'twat', 'wanker' and 'slag' are not acceptable", "slag"));
+    ck_assert(mentioned("he used the term 'twat' at lunch", "twat"));
+    ck_assert(mentioned("she was called a 'slag' by two boys", "slag"));
+    ck_assert(mentioned("he shouted \"wanker\" across the yard", "wanker"));
+    ck_assert(mentioned("if your child gets a message saying 'forward this to 10 friends or...' delete it",
+                        "forward this to"));
+    /* Used, not mentioned. */
+    ck_assert(!mentioned("you are a 'twat'", "twat"));
+    ck_assert(!mentioned("he said you're a 'twat'", "twat"));
+    ck_assert(!mentioned("he said \"you are a useless twat and everyone knows it\"", "twat"));
+    ck_assert(!mentioned("what a twat", "twat"));
+    ck_assert(!mentioned("the word is out. 'twat' he is", "twat"));
+    /* An apostrophe is not a quotation mark. */
+    ck_assert(!mentioned("the word don't twat about", "twat"));
+    ck_assert(!mentioned("calling him 'a twat", "twat"));
+}
+END_TEST
+
+START_TEST(lexicon_mentions_false)
+{
+    struct sg_policy *p = lexicon_policy("{terms: [\"5 twat\", \"5 wanker\"], mentions: false}");
+    expect_none(p, "Playground language",
+                "Dear parents, pupils have been using words like \xe2\x80\x9ctwat\xe2\x80\x9d and "
+                "\xe2\x80\x98wanker\xe2\x80\x99 in the playground.");
+    expect_hit(p, "s", "Honestly Mark, you are a 'twat'.", "\"twat\"");
+    sg_policy_unref(p);
+    /* The default counts every occurrence. */
+    p = lexicon_policy("{terms: [\"5 twat\"]}");
+    expect_hit(p, "s", "pupils have been using words like 'twat' in the playground", NULL);
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(lexicon_lookaround_prefiltered)
 {
     /* Hyperscan cannot read look-behind: it finds candidates, pcre2 says. */
@@ -352,6 +399,8 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, contact_details_quoted_back_are_theirs);
     tcase_add_test(tc, lexicon_errors);
     tcase_add_test(tc, lexicon_lookaround_prefiltered);
+    tcase_add_test(tc, mention_in_quotes_after_a_cue);
+    tcase_add_test(tc, lexicon_mentions_false);
     tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
     return s;
