@@ -15,7 +15,10 @@
  *     mentions: false     # a term only named ("words like 'X'") does not score
  *
  * Term lines: an optional weight 1-9, then the term; "re:" starts a pcre2
- * pattern. In files, lines after "[corroborate]" are corroborating terms.
+ * pattern. In files, lines after "[corroborate]" are corroborating terms,
+ * after "[general]" general ones: the wording of a published policy
+ * ("fixed-term exclusion", "reasonable force"), which scores only beside a
+ * term of [terms] (what happened to someone), never by itself.
  * Literal terms go into the shared Hyperscan database with their plural
  * and -ise/-ize, -our/-or spellings; the scan only walks the occurrences
  * the engine found (scan->matches), so a rule costs no pass of its own.
@@ -34,7 +37,7 @@
 #define CORROBORATES 0x80u
 #define MAX_REGEX_TERMS 64
 
-enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS };
+enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS, TERM_GENERAL };
 
 struct term {
     char *text;                  /* as written */
@@ -42,6 +45,7 @@ struct term {
     unsigned weight;             /* 0 = not scoring */
     bool corroborates;
     bool unless;                 /* in the sender's own words, it cancels the rule */
+    bool general;                /* scores only beside a term that is not general */
     bool prefiltered;            /* Hyperscan finds candidates; rx confirms them */
     struct sg_rx *rx;            /* "re:" terms */
 };
@@ -72,8 +76,9 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
                      struct lexicon *lx, const char *s, enum term_role role)
 {
     bool corroborating = role == TERM_CORROBORATES;
-    unsigned weight = role == TERM_SCORES ? 1 : 0;
-    if (role == TERM_SCORES && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
+    bool scoring = role == TERM_SCORES || role == TERM_GENERAL;
+    unsigned weight = scoring ? 1 : 0;
+    if (scoring && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
         weight = (unsigned)(s[0] - '0');
         s += 2;
         while (*s == ' ' || *s == '\t')
@@ -86,7 +91,8 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
             sg_cfg_error(cfg, node, "a weight with no term after it");
         return;
     }
-    struct term t = {.weight = weight, .corroborates = corroborating, .unless = role == TERM_UNLESS};
+    struct term t = {.weight = weight, .corroborates = corroborating, .unless = role == TERM_UNLESS,
+                     .general = role == TERM_GENERAL};
     if (!strncmp(s, "re:", 3)) {
         if (lx->nregex >= MAX_REGEX_TERMS || !sg_cfg_count_patterns(cfg, node, 1)) {
             sg_cfg_error(cfg, node, "lexicon: at most %d re: terms per rule", MAX_REGEX_TERMS);
@@ -153,8 +159,11 @@ static void on_file_line(struct sg_cfg *cfg, const char *path, unsigned line, un
             ctx->role = TERM_SCORES;
         else if (!strcmp(s, "[unless]"))
             ctx->role = TERM_UNLESS;
+        else if (!strcmp(s, "[general]"))
+            ctx->role = TERM_GENERAL;
         else
-            sg_cfg_error_file(cfg, path, line, 0, "unknown section %s (known: [terms], [corroborate], [unless])", s);
+            sg_cfg_error_file(cfg, path, line, 0,
+                              "unknown section %s (known: [terms], [corroborate], [unless], [general])", s);
         return;
     }
     add_term(cfg, ctx->node, path, line, ctx->lx, s, ctx->role);
@@ -174,7 +183,7 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 
 static void parse_terms_as(struct sg_cfg *cfg, yaml_node_t *node, struct lexicon *lx, enum term_role role)
 {
-    static const char *const what[] = {"terms", "corroborate", "unless"};
+    static const char *const what[] = {"terms", "corroborate", "unless", "general"};
     yaml_node_t **nodes;
     char **items = sg_cfg_strlist(cfg, node, what[role], &nodes);
     size_t n = sg_strv_len(items);
@@ -200,12 +209,18 @@ static void parse_unless(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     parse_terms_as(cfg, node, field, TERM_UNLESS);
 }
 
+static void parse_general(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    parse_terms_as(cfg, node, field, TERM_GENERAL);
+}
+
 #define LX(f) offsetof(struct lexicon, f)
 static const struct sg_cfg_key lexicon_keys[] = {
     {.key = "files", .type = SG_CFG_CUSTOM, .custom = parse_files, .shape = "list of paths",
      .doc = "Term lists (contrib/lists/), relative to the policy file: one term a line with an optional weight "
             "1-9 first (default 1); `re:` starts a pcre2 pattern; lines after `[corroborate]` are corroborating "
-            "terms. A change reloads the policy."},
+            "terms, after `[unless]` cancelling ones, after `[general]` general ones (see `general`), after "
+            "`[terms]` scoring ones again. A change reloads the policy."},
     {.key = "terms", .type = SG_CFG_CUSTOM, .custom = parse_terms, .shape = "list",
      .doc = "Terms written in the policy, as list lines (`\"3 child protection plan\"`)."},
     {.key = "corroborate", .type = SG_CFG_CUSTOM, .custom = parse_corroborate, .shape = "list",
@@ -215,6 +230,12 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Terms that, in the member of staff's own words, mean the mail is about the matter rather than "
             "doing it (\"hoax\", \"please do not forward\", \"contact the headteacher\"): the rule does not fire. "
             "Files give them after `[unless]`."},
+    {.key = "general", .type = SG_CFG_CUSTOM, .custom = parse_general, .shape = "list",
+     .doc = "Scoring terms that are also the wording of a published policy (\"fixed-term exclusion\", "
+            "\"reasonable force\", \"permanent exclusion\"): they add their weight only when the window also "
+            "holds a term of `terms` (what happened to someone: \"has been given\", \"was suspended\"), so a "
+            "behaviour policy sent to parents does not fire the rule by itself. Files give them after "
+            "`[general]`."},
     {.key = "threshold", .type = SG_CFG_SIZE, .offset = LX(threshold), .def = "4", .min = 1, .max = 1000,
      .doc = "Summed weight of distinct terms that fires the rule."},
     {.key = "window", .type = SG_CFG_SIZE, .offset = LX(window), .def = "300", .min = 1, .max = 1000000,
@@ -477,7 +498,8 @@ static bool counts_at(const struct lexicon *lx, const struct sg_scan *scan, size
  * only mentioned does not, when the rule says so. */
 static bool scores_here(const struct lexicon *lx, const struct sg_scan *scan, unsigned t, size_t start, size_t end)
 {
-    return lx->mentions || !lx->terms[t].weight || !sg_mention_only(scan->text, scan->text_len, start, end);
+    return lx->mentions || !lx->terms[t].weight ||
+           !sg_mention_only(scan->text, scan->text_len, start, end);
 }
 
 /* An [unless] term in the member of staff's own words (body or subject,
@@ -547,22 +569,28 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
         free(h);
         return 0;
     }
-    /* Slide a window over the scoring hits, each term counted once. */
+    /* Slide a window over the scoring hits, each term counted once;
+     * specific counts the distinct terms in it that are not general. */
     unsigned *count = sg_xcalloc(lx->nterms ? lx->nterms : 1, sizeof(*count));
-    size_t score = 0, lo = 0;
+    size_t score = 0, specific = 0, lo = 0;
     int found = 0;
     for (size_t hi = 0; hi < n && !found; hi++) {
         const struct term *t = &lx->terms[h[hi].term];
         if (!t->weight)
             continue;
-        if (count[h[hi].term]++ == 0)
+        if (count[h[hi].term]++ == 0) {
             score += t->weight;
+            specific += !t->general;
+        }
         while (h[hi].start - h[lo].start > lx->window) {
-            if (lx->terms[h[lo].term].weight && --count[h[lo].term] == 0)
-                score -= lx->terms[h[lo].term].weight;
+            const struct term *old = &lx->terms[h[lo].term];
+            if (old->weight && --count[h[lo].term] == 0) {
+                score -= old->weight;
+                specific -= !old->general;
+            }
             lo++;
         }
-        if (score < lx->threshold)
+        if (score < lx->threshold || !specific)
             continue;
         size_t first = lo;
         while (!lx->terms[h[first].term].weight)

@@ -294,6 +294,20 @@ START_TEST(lexicon_mentions_false)
 }
 END_TEST
 
+START_TEST(lexicon_general_terms_need_a_specific_one)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: [\"3 re:\\\\bhas been given\\\\b\"], general: [\"4 fixed term exclusion\", \"3 reintegration meeting\"]}");
+    /* The policy's wording alone, however heavy, does not fire. */
+    expect_none(p, "Behaviour policy",
+                "The headteacher may give a fixed term exclusion; a reintegration meeting always follows.");
+    /* Beside what happened to someone, it counts. */
+    expect_hit(p, "Jake", "Jake in 9B has been given a fixed term exclusion for hitting another boy.",
+               "\"fixed term exclusion\"");
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(lexicon_lookaround_prefiltered)
 {
     /* Hyperscan cannot read look-behind: it finds candidates, pcre2 says. */
@@ -401,6 +415,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, lexicon_lookaround_prefiltered);
     tcase_add_test(tc, mention_in_quotes_after_a_cue);
     tcase_add_test(tc, lexicon_mentions_false);
+    tcase_add_test(tc, lexicon_general_terms_need_a_specific_one);
     tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
     return s;
