@@ -406,9 +406,10 @@ static int by_start(const void *a_, const void *b_)
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
-/* The window's terms, for evidence: a few of them, and where. */
-static void describe(const struct lexicon *lx, const struct sg_scan *scan, const struct hit *h, size_t from,
-                     size_t to, size_t score, struct sg_buf *out)
+/* The window's terms, for evidence: a few of them, and every place the
+ * rule's scoring terms were found. */
+static void describe(const struct lexicon *lx, const struct sg_scan *scan, const struct hit *h, size_t n,
+                     size_t from, size_t to, size_t score, struct sg_buf *out)
 {
     sg_buf_printf(out, "score %zu of %zu:", score, lx->threshold);
     unsigned shown[4];
@@ -429,7 +430,14 @@ static void describe(const struct lexicon *lx, const struct sg_scan *scan, const
             sg_buf_printf(out, "%s \"%s\"", nshown > 1 ? "," : "", t->label);
     }
     sg_buf_puts(out, " ");
-    sg_scan_where(scan, h[from].start, out);
+    /* Every place a scoring term is, not only the window's first: one
+     * word in the subject must not stand for minutes full of them. */
+    size_t *offs = sg_xmalloc((n ? n : 1) * sizeof(*offs)), noffs = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lx->terms[h[i].term].weight)
+            offs[noffs++] = h[i].start;
+    sg_scan_where_all(scan, offs, noffs, out);
+    free(offs);
 }
 
 static bool corroborated(const struct lexicon *lx, const struct hit *h, size_t n, size_t first, size_t last)
@@ -597,7 +605,7 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
             first++;
         if (lx->has_corroboration && !corroborated(lx, h, n, first, hi))
             continue;
-        describe(lx, scan, h, first, hi + 1, score, &out->evidence);
+        describe(lx, scan, h, n, first, hi + 1, score, &out->evidence);
         found = 1;
     }
     free(count);

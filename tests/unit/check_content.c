@@ -137,6 +137,18 @@ START_TEST(lexicon_threshold_window)
 }
 END_TEST
 
+START_TEST(lexicon_evidence_names_every_place)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: [\"3 child protection plan\", \"2 social worker\", \"1 core group\"], threshold: 5}");
+    /* One term in the subject, the rest in the body: the body leads. */
+    expect_hit(p, "Child protection plan",
+               "The social worker chaired the core group. The child protection plan stays; the social worker "
+               "visits weekly.", "in the message text and in the subject");
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(lexicon_corroboration)
 {
     struct sg_policy *p = lexicon_policy(
@@ -406,6 +418,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, quote_marks);
     tcase_add_test(tc, lexicon_threshold_window);
     tcase_add_test(tc, lexicon_corroboration);
+    tcase_add_test(tc, lexicon_evidence_names_every_place);
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
     tcase_add_test(tc, phrases_and_regex_leave_reply_history);
