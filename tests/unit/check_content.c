@@ -253,6 +253,9 @@ START_TEST(lookalikes_and_spelt_out)
     expect_hit(p, "s", "you b@stard", NULL);
     expect_hit(p, "s", "s h i t happens", NULL);
     expect_hit(p, "s", "s.h.i.t", NULL);
+    /* Lookalike letters from other scripts: a Cyrillic a, a Greek alpha. */
+    expect_hit(p, "s", "you b\xd0\xb0stard", NULL);
+    expect_hit(p, "s", "you b\xce\xb1stard", NULL);
     /* Digits that are just digits, and single letters that spell nothing. */
     expect_none(p, "s", "room 5h1 at 10");
     expect_none(p, "s", "options a b c or d");
