@@ -253,6 +253,10 @@ START_TEST(lookalikes_and_spelt_out)
     expect_hit(p, "s", "you b@stard", NULL);
     expect_hit(p, "s", "s h i t happens", NULL);
     expect_hit(p, "s", "s.h.i.t", NULL);
+    /* A lone "a" before the spelt word joins the run, and NBSP spaces. */
+    expect_hit(p, "s", "what a s h i t day", NULL);
+    expect_hit(p, "s", "you are a b a s t a r d", NULL);
+    expect_hit(p, "s", "you b\xc2\xa0" "a\xc2\xa0" "s\xc2\xa0t\xc2\xa0" "a\xc2\xa0r\xc2\xa0" "d", NULL);
     /* Lookalike letters from other scripts: a Cyrillic a, a Greek alpha. */
     expect_hit(p, "s", "you b\xd0\xb0stard", NULL);
     expect_hit(p, "s", "you b\xce\xb1stard", NULL);
