@@ -73,6 +73,10 @@ bool sg_scan_quoted(const struct sg_scan *scan, size_t off);
 /* Appends where off was found, for evidence: "in the subject", "in
  * budget.xlsx, sheet 2", "in forwarded message 1", "in quoted text". */
 void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out);
+/* The same for every offset of offs[0..n): each place once, the place
+ * with most of them first ("in minutes.docx, page 2 and in the subject"),
+ * so a word in the subject does not stand for a document full of them. */
+void sg_scan_where_all(const struct sg_scan *scan, const size_t *offs, size_t n, struct sg_buf *out);
 
 /* A detector's own pcre2 pattern, anchored: the one Hyperscan pass says
  * where the pattern may match, and pcre2 looks only there instead of

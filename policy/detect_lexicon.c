@@ -12,9 +12,13 @@
  *     window: 300         # ... starting within this many characters
  *     near: 300           # a corroborating term this close to them
  *     quoted: false       # reply history counts too
+ *     mentions: false     # a term only named ("words like 'X'") does not score
  *
  * Term lines: an optional weight 1-9, then the term; "re:" starts a pcre2
- * pattern. In files, lines after "[corroborate]" are corroborating terms.
+ * pattern. In files, lines after "[corroborate]" are corroborating terms,
+ * after "[general]" general ones: the wording of a published policy
+ * ("fixed-term exclusion", "reasonable force"), which scores only beside a
+ * term of [terms] (what happened to someone), never by itself.
  * Literal terms go into the shared Hyperscan database with their plural
  * and -ise/-ize, -our/-or spellings; the scan only walks the occurrences
  * the engine found (scan->matches), so a rule costs no pass of its own.
@@ -26,13 +30,14 @@
 #include <string.h>
 #include "sg_detector.h"
 #include "sg_listfile.h"
+#include "sg_mention.h"
 #include "sg_schema.h"
 #include "sg_text.h"
 
 #define CORROBORATES 0x80u
 #define MAX_REGEX_TERMS 64
 
-enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS };
+enum term_role { TERM_SCORES = 0, TERM_CORROBORATES, TERM_UNLESS, TERM_GENERAL };
 
 struct term {
     char *text;                  /* as written */
@@ -40,6 +45,7 @@ struct term {
     unsigned weight;             /* 0 = not scoring */
     bool corroborates;
     bool unless;                 /* in the sender's own words, it cancels the rule */
+    bool general;                /* scores only beside a term that is not general */
     bool prefiltered;            /* Hyperscan finds candidates; rx confirms them */
     struct sg_rx *rx;            /* "re:" terms */
 };
@@ -50,6 +56,7 @@ struct lexicon {
     size_t threshold, window, near;
     bool quoted;
     bool forwarded;
+    bool mentions;               /* false: a scoring term only named, in quotes after a cue, does not score */
     bool has_corroboration;
     size_t nregex;
     /* Filled by compile: pattern id -> term index + 1 (0 = not ours),
@@ -69,8 +76,9 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
                      struct lexicon *lx, const char *s, enum term_role role)
 {
     bool corroborating = role == TERM_CORROBORATES;
-    unsigned weight = role == TERM_SCORES ? 1 : 0;
-    if (role == TERM_SCORES && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
+    bool scoring = role == TERM_SCORES || role == TERM_GENERAL;
+    unsigned weight = scoring ? 1 : 0;
+    if (scoring && s[0] >= '1' && s[0] <= '9' && (s[1] == ' ' || s[1] == '\t')) {
         weight = (unsigned)(s[0] - '0');
         s += 2;
         while (*s == ' ' || *s == '\t')
@@ -83,7 +91,8 @@ static void add_term(struct sg_cfg *cfg, const yaml_node_t *node, const char *pa
             sg_cfg_error(cfg, node, "a weight with no term after it");
         return;
     }
-    struct term t = {.weight = weight, .corroborates = corroborating, .unless = role == TERM_UNLESS};
+    struct term t = {.weight = weight, .corroborates = corroborating, .unless = role == TERM_UNLESS,
+                     .general = role == TERM_GENERAL};
     if (!strncmp(s, "re:", 3)) {
         if (lx->nregex >= MAX_REGEX_TERMS || !sg_cfg_count_patterns(cfg, node, 1)) {
             sg_cfg_error(cfg, node, "lexicon: at most %d re: terms per rule", MAX_REGEX_TERMS);
@@ -150,8 +159,11 @@ static void on_file_line(struct sg_cfg *cfg, const char *path, unsigned line, un
             ctx->role = TERM_SCORES;
         else if (!strcmp(s, "[unless]"))
             ctx->role = TERM_UNLESS;
+        else if (!strcmp(s, "[general]"))
+            ctx->role = TERM_GENERAL;
         else
-            sg_cfg_error_file(cfg, path, line, 0, "unknown section %s (known: [terms], [corroborate], [unless])", s);
+            sg_cfg_error_file(cfg, path, line, 0,
+                              "unknown section %s (known: [terms], [corroborate], [unless], [general])", s);
         return;
     }
     add_term(cfg, ctx->node, path, line, ctx->lx, s, ctx->role);
@@ -171,7 +183,7 @@ static void parse_files(struct sg_cfg *cfg, yaml_node_t *node, void *field)
 
 static void parse_terms_as(struct sg_cfg *cfg, yaml_node_t *node, struct lexicon *lx, enum term_role role)
 {
-    static const char *const what[] = {"terms", "corroborate", "unless"};
+    static const char *const what[] = {"terms", "corroborate", "unless", "general"};
     yaml_node_t **nodes;
     char **items = sg_cfg_strlist(cfg, node, what[role], &nodes);
     size_t n = sg_strv_len(items);
@@ -197,12 +209,18 @@ static void parse_unless(struct sg_cfg *cfg, yaml_node_t *node, void *field)
     parse_terms_as(cfg, node, field, TERM_UNLESS);
 }
 
+static void parse_general(struct sg_cfg *cfg, yaml_node_t *node, void *field)
+{
+    parse_terms_as(cfg, node, field, TERM_GENERAL);
+}
+
 #define LX(f) offsetof(struct lexicon, f)
 static const struct sg_cfg_key lexicon_keys[] = {
     {.key = "files", .type = SG_CFG_CUSTOM, .custom = parse_files, .shape = "list of paths",
      .doc = "Term lists (contrib/lists/), relative to the policy file: one term a line with an optional weight "
             "1-9 first (default 1); `re:` starts a pcre2 pattern; lines after `[corroborate]` are corroborating "
-            "terms. A change reloads the policy."},
+            "terms, after `[unless]` cancelling ones, after `[general]` general ones (see `general`), after "
+            "`[terms]` scoring ones again. A change reloads the policy."},
     {.key = "terms", .type = SG_CFG_CUSTOM, .custom = parse_terms, .shape = "list",
      .doc = "Terms written in the policy, as list lines (`\"3 child protection plan\"`)."},
     {.key = "corroborate", .type = SG_CFG_CUSTOM, .custom = parse_corroborate, .shape = "list",
@@ -212,6 +230,12 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Terms that, in the member of staff's own words, mean the mail is about the matter rather than "
             "doing it (\"hoax\", \"please do not forward\", \"contact the headteacher\"): the rule does not fire. "
             "Files give them after `[unless]`."},
+    {.key = "general", .type = SG_CFG_CUSTOM, .custom = parse_general, .shape = "list",
+     .doc = "Scoring terms that are also the wording of a published policy (\"fixed-term exclusion\", "
+            "\"reasonable force\", \"permanent exclusion\"): they add their weight only when the window also "
+            "holds a term of `terms` (what happened to someone: \"has been given\", \"was suspended\"), so a "
+            "behaviour policy sent to parents does not fire the rule by itself. Files give them after "
+            "`[general]`."},
     {.key = "threshold", .type = SG_CFG_SIZE, .offset = LX(threshold), .def = "4", .min = 1, .max = 1000,
      .doc = "Summed weight of distinct terms that fires the rule."},
     {.key = "window", .type = SG_CFG_SIZE, .offset = LX(window), .def = "300", .min = 1, .max = 1000000,
@@ -226,6 +250,12 @@ static const struct sg_cfg_key lexicon_keys[] = {
      .doc = "Count what the member of staff forwards (forwarded messages and blocks). `false` for language "
             "rules: forwarding abuse to report it is not using it; forwarding a chain letter or a confidential "
             "file is still passing it on."},
+    {.key = "mentions", .type = SG_CFG_BOOL, .offset = LX(mentions), .def = "true",
+     .doc = "`false`: a scoring term that is only named does not score: a word or short phrase in quotation "
+            "marks (straight or curly) just after a language cue (\"the word\", \"called\", \"said\", \"words "
+            "like\", \"language such as\"), or a message quoted after \"a message saying\". \"you are a 'X'\" "
+            "and a quoted sentence said to someone still score. For language and chain-letter rules: a letter "
+            "home naming the words pupils use is not using them."},
     {.key = NULL},
 };
 
@@ -376,9 +406,10 @@ static int by_start(const void *a_, const void *b_)
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
-/* The window's terms, for evidence: a few of them, and where. */
-static void describe(const struct lexicon *lx, const struct sg_scan *scan, const struct hit *h, size_t from,
-                     size_t to, size_t score, struct sg_buf *out)
+/* The window's terms, for evidence: a few of them, and every place the
+ * rule's scoring terms were found. */
+static void describe(const struct lexicon *lx, const struct sg_scan *scan, const struct hit *h, size_t n,
+                     size_t from, size_t to, size_t score, struct sg_buf *out)
 {
     sg_buf_printf(out, "score %zu of %zu:", score, lx->threshold);
     unsigned shown[4];
@@ -399,7 +430,14 @@ static void describe(const struct lexicon *lx, const struct sg_scan *scan, const
             sg_buf_printf(out, "%s \"%s\"", nshown > 1 ? "," : "", t->label);
     }
     sg_buf_puts(out, " ");
-    sg_scan_where(scan, h[from].start, out);
+    /* Every place a scoring term is, not only the window's first: one
+     * word in the subject must not stand for minutes full of them. */
+    size_t *offs = sg_xmalloc((n ? n : 1) * sizeof(*offs)), noffs = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lx->terms[h[i].term].weight)
+            offs[noffs++] = h[i].start;
+    sg_scan_where_all(scan, offs, noffs, out);
+    free(offs);
 }
 
 static bool corroborated(const struct lexicon *lx, const struct hit *h, size_t n, size_t first, size_t last)
@@ -464,6 +502,14 @@ static bool counts_at(const struct lexicon *lx, const struct sg_scan *scan, size
     return lx->forwarded || s->source != SG_SEG_FORWARDED;
 }
 
+/* Whether term t's occurrence at [start, end) counts: a scoring term
+ * only mentioned does not, when the rule says so. */
+static bool scores_here(const struct lexicon *lx, const struct sg_scan *scan, unsigned t, size_t start, size_t end)
+{
+    return lx->mentions || !lx->terms[t].weight ||
+           !sg_mention_only(scan->text, scan->text_len, start, end);
+}
+
 /* An [unless] term in the member of staff's own words (body or subject,
  * neither quoted nor forwarded) cancels the rule. */
 static bool cancelled(const struct lexicon *lx, const struct hit *h, size_t n, const struct sg_scan *scan)
@@ -503,7 +549,8 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
                 if (!ok)
                     continue;
             }
-            push_hit(&h, &n, &cap, m->start, m->end, t);
+            if (scores_here(lx, scan, t, m->start, m->end))
+                push_hit(&h, &n, &cap, m->start, m->end, t);
         }
     }
     if (lx->nregex) {
@@ -518,7 +565,7 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
             }
             size_t w = before;
             for (size_t i = before; i < n; i++)
-                if (counts_at(lx, scan, h[i].start))
+                if (counts_at(lx, scan, h[i].start) && scores_here(lx, scan, h[i].term, h[i].start, h[i].end))
                     h[w++] = h[i];
             n = w;
         }
@@ -530,29 +577,35 @@ static int lexicon_scan(const void *state, const struct sg_scan *scan, struct sg
         free(h);
         return 0;
     }
-    /* Slide a window over the scoring hits, each term counted once. */
+    /* Slide a window over the scoring hits, each term counted once;
+     * specific counts the distinct terms in it that are not general. */
     unsigned *count = sg_xcalloc(lx->nterms ? lx->nterms : 1, sizeof(*count));
-    size_t score = 0, lo = 0;
+    size_t score = 0, specific = 0, lo = 0;
     int found = 0;
     for (size_t hi = 0; hi < n && !found; hi++) {
         const struct term *t = &lx->terms[h[hi].term];
         if (!t->weight)
             continue;
-        if (count[h[hi].term]++ == 0)
+        if (count[h[hi].term]++ == 0) {
             score += t->weight;
+            specific += !t->general;
+        }
         while (h[hi].start - h[lo].start > lx->window) {
-            if (lx->terms[h[lo].term].weight && --count[h[lo].term] == 0)
-                score -= lx->terms[h[lo].term].weight;
+            const struct term *old = &lx->terms[h[lo].term];
+            if (old->weight && --count[h[lo].term] == 0) {
+                score -= old->weight;
+                specific -= !old->general;
+            }
             lo++;
         }
-        if (score < lx->threshold)
+        if (score < lx->threshold || !specific)
             continue;
         size_t first = lo;
         while (!lx->terms[h[first].term].weight)
             first++;
         if (lx->has_corroboration && !corroborated(lx, h, n, first, hi))
             continue;
-        describe(lx, scan, h, first, hi + 1, score, &out->evidence);
+        describe(lx, scan, h, n, first, hi + 1, score, &out->evidence);
         found = 1;
     }
     free(count);

@@ -127,7 +127,13 @@ static int pupil_names_scan(const void *state, const struct sg_scan *scan, struc
         if (weak)
             sg_buf_printf(&out->evidence, " (%zu only with corroboration)", weak);
         sg_buf_puts(&out->evidence, ", ");
-        sg_scan_where(scan, v[0].off, &out->evidence);
+        /* Where each was first named: a class list attached, not the
+         * greeting that named one of them. */
+        size_t *offs = sg_xmalloc(n * sizeof(*offs));
+        for (size_t i = 0; i < n; i++)
+            offs[i] = v[i].off;
+        sg_scan_where_all(scan, offs, n, &out->evidence);
+        free(offs);
     }
     free(v);
     return any;

@@ -467,9 +467,14 @@ static int on_match(unsigned int expr, unsigned long long from, unsigned long lo
         return 0;
     /* A regex occurrence is placed at its last byte (no start of match). */
     size_t start = m->expr_edges[expr] & 4 ? (to ? (size_t)to - 1 : 0) : (size_t)to - n;
-    if ((m->expr_edges[expr] & 1) && start > 0 && is_word_byte((unsigned char)ctx->text[start - 1]))
+    /* In the spelt-out copy a word may start or end between two joined
+     * letters: "a w a n k e r" joins to "awanker", and the article is
+     * not part of the word. */
+    bool run_before = ctx->map && start > 0 && ctx->joined[start - 1] && ctx->joined[start];
+    bool run_after = ctx->map && to < ctx->len && ctx->joined[to - 1] && ctx->joined[to];
+    if ((m->expr_edges[expr] & 1) && start > 0 && !run_before && is_word_byte((unsigned char)ctx->text[start - 1]))
         return 0;
-    if ((m->expr_edges[expr] & 2) && to < ctx->len && is_word_byte((unsigned char)ctx->text[to]))
+    if ((m->expr_edges[expr] & 2) && to < ctx->len && !run_after && is_word_byte((unsigned char)ctx->text[to]))
         return 0;
     if (ctx->map) {
         /* The spelt-out copy only adds what joining letters made. */

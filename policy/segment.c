@@ -215,9 +215,9 @@ bool sg_scan_quoted(const struct sg_scan *scan, size_t off)
     return s && s->quoted;
 }
 
-void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out)
+/* Where segment s is, for evidence; NULL for a place outside every one. */
+static void where_of(const struct sg_segment *s, struct sg_buf *out)
 {
-    const struct sg_segment *s = sg_scan_segment_at(scan, off);
     if (!s) {
         sg_buf_puts(out, "in the message");
         return;
@@ -244,4 +244,60 @@ void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out)
         sg_buf_printf(out, "in %s", s->label ? s->label : "an attachment");
         break;
     }
+}
+
+void sg_scan_where(const struct sg_scan *scan, size_t off, struct sg_buf *out)
+{
+    where_of(sg_scan_segment_at(scan, off), out);
+}
+
+/* At most this many places are named; the rest are counted. */
+#define WHERE_MAX 4
+
+void sg_scan_where_all(const struct sg_scan *scan, const size_t *offs, size_t n, struct sg_buf *out)
+{
+    /* Places by their words: two body parts both read "in the message
+     * text", and one place is named once. */
+    char *place[WHERE_MAX + 1];
+    size_t hits[WHERE_MAX + 1], first[WHERE_MAX + 1], nplace = 0, others = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct sg_buf b = {0};
+        where_of(sg_scan_segment_at(scan, offs[i]), &b);
+        char *w = sg_buf_steal(&b);
+        size_t k = 0;
+        while (k < nplace && strcmp(place[k], w))
+            k++;
+        if (k < nplace) {
+            hits[k]++;
+            free(w);
+        } else if (nplace < WHERE_MAX) {
+            place[nplace] = w;
+            hits[nplace] = 1;
+            first[nplace++] = i;
+        } else {
+            others++;
+            free(w);
+        }
+    }
+    if (!nplace) {
+        where_of(NULL, out);
+        return;
+    }
+    /* Most hits first, so the evidence leads with where the matter is;
+     * ties in the order they were found. */
+    for (size_t a = 1; a < nplace; a++)
+        for (size_t b = a; b > 0 && (hits[b] > hits[b - 1] || (hits[b] == hits[b - 1] && first[b] < first[b - 1]));
+             b--) {
+            char *p = place[b];
+            size_t h = hits[b], f = first[b];
+            place[b] = place[b - 1], hits[b] = hits[b - 1], first[b] = first[b - 1];
+            place[b - 1] = p, hits[b - 1] = h, first[b - 1] = f;
+        }
+    for (size_t k = 0; k < nplace; k++) {
+        const char *sep = !k ? "" : k + 1 == nplace && !others ? " and " : ", ";
+        sg_buf_printf(out, "%s%s", sep, place[k]);
+        free(place[k]);
+    }
+    if (others)
+        sg_buf_puts(out, " and elsewhere");
 }

@@ -3,7 +3,8 @@
  *
  * utf8proc does the Unicode work (NFKC, case fold, marks, ignorables such
  * as zero-width spaces, control characters to spaces); this file only
- * repairs invalid bytes beforehand and folds white space afterwards.
+ * repairs invalid bytes beforehand, folds a few characters utf8proc leaves
+ * alone (fold_char) and folds white space afterwards.
  *
  * Nearly all school mail is ASCII, and utf8proc's decompose/compose costs
  * the same per byte whether or not a byte needs it, so printable ASCII is
@@ -33,6 +34,48 @@ static const utf8proc_option_t map_options =
     UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC |
     UTF8PROC_STRIPMARK | UTF8PROC_LUMP;
+
+/* Characters utf8proc keeps that rules must read as ASCII, sorted by code
+ * point. The Cyrillic and Greek letters that look like Latin ones
+ * ("fu\u0441k" with a Cyrillic es, "w\u0430nker" with a Cyrillic a) are
+ * how a word is slipped past a list, and the dotless i with them; they
+ * are folded wherever they stand. Text that is really Russian or Greek
+ * becomes Latin gibberish, which no English term matches. LUMP makes
+ * curly single quotes ', but leaves curly double quotes and guillemets: a
+ * rule looking for a quotation (words like \u201cX\u201d) must see one
+ * kind of mark. */
+static const struct fold {
+    utf8proc_int32_t from, to;
+} folds[] = {
+    {0x00AB, '"'}, {0x00BB, '"'}, {0x0131, 'i'}, {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'}, {0x0396, 'z'},
+    {0x0397, 'h'}, {0x0399, 'i'}, {0x039A, 'k'}, {0x039C, 'm'}, {0x039D, 'n'}, {0x039F, 'o'}, {0x03A1, 'p'},
+    {0x03A4, 't'}, {0x03A5, 'y'}, {0x03A7, 'x'}, {0x03B1, 'a'}, {0x03B5, 'e'}, {0x03B9, 'i'}, {0x03BA, 'k'},
+    {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'}, {0x03C4, 't'}, {0x03C5, 'u'}, {0x03C7, 'x'}, {0x0405, 's'},
+    {0x0406, 'i'}, {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041A, 'k'}, {0x041C, 'm'},
+    {0x041D, 'h'}, {0x041E, 'o'}, {0x0420, 'p'}, {0x0421, 'c'}, {0x0422, 't'}, {0x0423, 'y'}, {0x0425, 'x'},
+    {0x0430, 'a'}, {0x0435, 'e'}, {0x043A, 'k'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0443, 'y'},
+    {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0457, 'i'}, {0x0458, 'j'}, {0x04BB, 'h'}, {0x04CF, 'l'},
+    {0x0501, 'd'}, {0x051A, 'q'}, {0x051B, 'q'}, {0x051C, 'w'}, {0x051D, 'w'}, {0x201C, '"'}, {0x201D, '"'},
+    {0x201E, '"'}, {0x201F, '"'}, {0x2033, '"'}, {0x2039, '\''}, {0x203A, '\''}, {0x301D, '"'}, {0x301E, '"'},
+};
+
+/* utf8proc's custom hook: runs on each code point before decomposition,
+ * so what it returns is then case-folded like any other letter. */
+static utf8proc_int32_t fold_char(utf8proc_int32_t cp, void *data)
+{
+    (void)data;
+    size_t lo = 0, hi = sizeof(folds) / sizeof(folds[0]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (folds[mid].from == cp)
+            return folds[mid].to;
+        if (folds[mid].from < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return cp;
+}
 
 /* utf8proc_map rejects invalid input outright; mend it so one bad byte in
  * a mail cannot switch every content rule off. */
@@ -95,8 +138,8 @@ static bool map_slow(const char *in, size_t len, struct sg_buf *out, char *prev)
     size_t fixed_len;
     char *fixed = repair_utf8(in, len, &fixed_len);
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)fixed_len,
-                                      &mapped, map_options);
+    utf8proc_ssize_t n = utf8proc_map_custom((const utf8proc_uint8_t *)fixed, (utf8proc_ssize_t)fixed_len,
+                                             &mapped, map_options, fold_char, NULL);
     free(fixed);
     if (n < 0)
         return false;

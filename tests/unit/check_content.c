@@ -9,6 +9,7 @@
 #include <string.h>
 #include "check_suites.h"
 #include "sg_engine.h"
+#include "sg_mention.h"
 #include "sg_quote.h"
 #include "sg_text.h"
 
@@ -136,6 +137,18 @@ START_TEST(lexicon_threshold_window)
 }
 END_TEST
 
+START_TEST(lexicon_evidence_names_every_place)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: [\"3 child protection plan\", \"2 social worker\", \"1 core group\"], threshold: 5}");
+    /* One term in the subject, the rest in the body: the body leads. */
+    expect_hit(p, "Child protection plan",
+               "The social worker chaired the core group. The child protection plan stays; the social worker "
+               "visits weekly.", "in the message text and in the subject");
+    sg_policy_unref(p);
+}
+END_TEST
+
 START_TEST(lexicon_corroboration)
 {
     struct sg_policy *p = lexicon_policy(
@@ -240,9 +253,76 @@ START_TEST(lookalikes_and_spelt_out)
     expect_hit(p, "s", "you b@stard", NULL);
     expect_hit(p, "s", "s h i t happens", NULL);
     expect_hit(p, "s", "s.h.i.t", NULL);
+    /* A lone "a" before the spelt word joins the run, and NBSP spaces. */
+    expect_hit(p, "s", "what a s h i t day", NULL);
+    expect_hit(p, "s", "you are a b a s t a r d", NULL);
+    expect_hit(p, "s", "you b\xc2\xa0" "a\xc2\xa0" "s\xc2\xa0t\xc2\xa0" "a\xc2\xa0r\xc2\xa0" "d", NULL);
+    /* Lookalike letters from other scripts: a Cyrillic a, a Greek alpha. */
+    expect_hit(p, "s", "you b\xd0\xb0stard", NULL);
+    expect_hit(p, "s", "you b\xce\xb1stard", NULL);
     /* Digits that are just digits, and single letters that spell nothing. */
     expect_none(p, "s", "room 5h1 at 10");
     expect_none(p, "s", "options a b c or d");
+    sg_policy_unref(p);
+}
+END_TEST
+
+/* Whether the first occurrence of word in text is only mentioned. */
+static bool mentioned(const char *text, const char *word)
+{
+    const char *at = strstr(text, word);
+    ck_assert_msg(at != NULL, "%s not in %s", word, text);
+    size_t start = (size_t)(at - text);
+    return sg_mention_only(text, strlen(text), start, start + strlen(word));
+}
+
+START_TEST(mention_in_quotes_after_a_cue)
+{
+    /* Normalised text: curly quotes are ' and " by now. */
+    ck_assert(mentioned("pupils have been using words like \"twat\" in the playground", "twat"));
+    ck_assert(mentioned("words like 'twat', 'wanker' and 'slag' are not acceptable", "slag"));
+    ck_assert(mentioned("he used the term 'twat' at lunch", "twat"));
+    ck_assert(mentioned("she was called a 'slag' by two boys", "slag"));
+    ck_assert(mentioned("he shouted \"wanker\" across the yard", "wanker"));
+    ck_assert(mentioned("if your child gets a message saying 'forward this to 10 friends or...' delete it",
+                        "forward this to"));
+    /* Used, not mentioned. */
+    ck_assert(!mentioned("you are a 'twat'", "twat"));
+    ck_assert(!mentioned("he said you're a 'twat'", "twat"));
+    ck_assert(!mentioned("he said \"you are a useless twat and everyone knows it\"", "twat"));
+    ck_assert(!mentioned("what a twat", "twat"));
+    ck_assert(!mentioned("the word is out. 'twat' he is", "twat"));
+    /* An apostrophe is not a quotation mark. */
+    ck_assert(!mentioned("the word don't twat about", "twat"));
+    ck_assert(!mentioned("calling him 'a twat", "twat"));
+}
+END_TEST
+
+START_TEST(lexicon_mentions_false)
+{
+    struct sg_policy *p = lexicon_policy("{terms: [\"5 twat\", \"5 wanker\"], mentions: false}");
+    expect_none(p, "Playground language",
+                "Dear parents, pupils have been using words like \xe2\x80\x9ctwat\xe2\x80\x9d and "
+                "\xe2\x80\x98wanker\xe2\x80\x99 in the playground.");
+    expect_hit(p, "s", "Honestly Mark, you are a 'twat'.", "\"twat\"");
+    sg_policy_unref(p);
+    /* The default counts every occurrence. */
+    p = lexicon_policy("{terms: [\"5 twat\"]}");
+    expect_hit(p, "s", "pupils have been using words like 'twat' in the playground", NULL);
+    sg_policy_unref(p);
+}
+END_TEST
+
+START_TEST(lexicon_general_terms_need_a_specific_one)
+{
+    struct sg_policy *p = lexicon_policy(
+        "{terms: [\"3 re:\\\\bhas been given\\\\b\"], general: [\"4 fixed term exclusion\", \"3 reintegration meeting\"]}");
+    /* The policy's wording alone, however heavy, does not fire. */
+    expect_none(p, "Behaviour policy",
+                "The headteacher may give a fixed term exclusion; a reintegration meeting always follows.");
+    /* Beside what happened to someone, it counts. */
+    expect_hit(p, "Jake", "Jake in 9B has been given a fixed term exclusion for hitting another boy.",
+               "\"fixed term exclusion\"");
     sg_policy_unref(p);
 }
 END_TEST
@@ -345,6 +425,7 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, quote_marks);
     tcase_add_test(tc, lexicon_threshold_window);
     tcase_add_test(tc, lexicon_corroboration);
+    tcase_add_test(tc, lexicon_evidence_names_every_place);
     tcase_add_test(tc, lexicon_quoted_history);
     tcase_add_test(tc, lookalikes_and_spelt_out);
     tcase_add_test(tc, phrases_and_regex_leave_reply_history);
@@ -352,6 +433,9 @@ Suite *sg_suite_content(void)
     tcase_add_test(tc, contact_details_quoted_back_are_theirs);
     tcase_add_test(tc, lexicon_errors);
     tcase_add_test(tc, lexicon_lookaround_prefiltered);
+    tcase_add_test(tc, mention_in_quotes_after_a_cue);
+    tcase_add_test(tc, lexicon_mentions_false);
+    tcase_add_test(tc, lexicon_general_terms_need_a_specific_one);
     tcase_add_test(tc, scope_team_and_authorised_voices);
     suite_add_tcase(s, tc);
     return s;

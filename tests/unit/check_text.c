@@ -33,6 +33,14 @@ START_TEST(normalise_folds_case_space_and_tricks)
     t = norm("r\xc3\xa9sum\xc3\xa9");              /* accents stripped */
     ck_assert_str_eq(t, "resume");
     free(t);
+    /* Cyrillic and Greek letters that look Latin read as Latin. */
+    t = norm("w\xd0\xb0nker \xd0\xa1\xd0\x9e\xd0\xa0 \xce\xbf\xce\xba");
+    ck_assert_str_eq(t, "wanker cop ok");
+    free(t);
+    /* Quotation marks of every kind read as ' and ". */
+    t = norm("\xe2\x80\x9cX\xe2\x80\x9d \xe2\x80\x98Y\xe2\x80\x99 \xc2\xabZ\xc2\xbb");
+    ck_assert_str_eq(t, "\"x\" 'y' \"z\"");
+    free(t);
     t = norm("bad \xff byte");                     /* invalid UTF-8 survives */
     ck_assert_ptr_nonnull(strstr(t, "bad"));
     ck_assert_ptr_nonnull(strstr(t, "byte"));
