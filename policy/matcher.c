@@ -509,10 +509,26 @@ static bool is_spacer(char c)
     return c == ' ' || c == '.' || c == '*' || c == '_' || c == '-';
 }
 
-/* Words spelt out letter by letter, three letters or more with one
- * spacer between them, joined up: "f u c k" reads "fuck". NULL when the
- * text has none (nearly always); else the copy, its offset map and which
- * of its bytes were joined. */
+/* A letter held for three or more ("waaaanker", "biiitch"): its run's
+ * length from i, 0 when it is not one. w and x are left alone: "www." in
+ * every link and "xxx" after every other signature would rescan nearly
+ * every message. */
+static size_t held_letter(const char *t, size_t len, size_t i)
+{
+    char c = t[i];
+    if (!is_ascii_letter((unsigned char)c) || c == 'w' || c == 'x' || i + 2 >= len || t[i + 1] != c || t[i + 2] != c)
+        return 0;
+    size_t j = i + 3;
+    while (j < len && t[j] == c)
+        j++;
+    return j - i;
+}
+
+/* The copy that reads words the way a reader does when they are spelt
+ * out letter by letter, three letters or more with one spacer between
+ * them ("f u c k" reads "fuck"), or have a letter held ("waaaanker" reads
+ * "wanker"). NULL when the text has neither (nearly always); else the
+ * copy, its offset map and which of its bytes were joined or squeezed. */
 static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsigned char **joined_out,
                             size_t *out_len)
 {
@@ -523,8 +539,8 @@ static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsig
     unsigned char *joined = NULL;
     size_t w = 0;
     for (size_t i = 0; i < len;) {
-        size_t letters = 0, j = i;
-        while (j < len && lone_letter(t, len, j)) {
+        size_t letters = 0, j = i, held = held_letter(t, len, i);
+        while (!held && j < len && lone_letter(t, len, j)) {
             letters++;
             if (j + 2 < len && is_spacer(t[j + 1]) && lone_letter(t, len, j + 2))
                 j += 2;
@@ -533,7 +549,7 @@ static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsig
                 break;
             }
         }
-        if (letters >= 3 && !copy) {
+        if ((letters >= 3 || held) && !copy) {
             copy = sg_xmalloc(len);
             map = sg_xmalloc(len * sizeof(*map));
             joined = sg_xcalloc(len, 1);
@@ -542,6 +558,13 @@ static char *spelt_out_copy(const char *t, size_t len, uint32_t **map_out, unsig
                 map[k] = (uint32_t)k;
             }
             w = i;
+        }
+        if (held) {
+            copy[w] = t[i];
+            map[w] = (uint32_t)i;
+            joined[w++] = 1;
+            i += held;
+            continue;
         }
         if (letters >= 3) {
             for (size_t k = i; k < j; k++) {

@@ -260,6 +260,10 @@ START_TEST(lookalikes_and_spelt_out)
     /* Lookalike letters from other scripts: a Cyrillic a, a Greek alpha. */
     expect_hit(p, "s", "you b\xd0\xb0stard", NULL);
     expect_hit(p, "s", "you b\xce\xb1stard", NULL);
+    /* A letter held: read as once, where it is not a w or an x. */
+    expect_hit(p, "s", "you baaaastard", NULL);
+    expect_hit(p, "s", "what a load of shiiiiit", NULL);
+    expect_none(p, "s", "sooo sorry, see www.example.com, thanks xxx");
     /* Digits that are just digits, and single letters that spell nothing. */
     expect_none(p, "s", "room 5h1 at 10");
     expect_none(p, "s", "options a b c or d");
