@@ -13,6 +13,8 @@
 #   misdirected  Amy Pupil's progress to Ben Learner's father: held
 #                (misdirected-pupil-data)
 #   own-parent   the same to Amy's mother, her listed contact: delivered
+#   cp-tnef, cp-tgz  the same detail in Outlook's winmail.dat and in a
+#                tar.gz: held, the log naming confidential-safeguarding
 #   enczip       a password-protected zip: held, limits=encrypted
 #   chain        a chain letter: 550 with the solicitation rule's explain
 #                text in the reply, nothing delivered
@@ -59,6 +61,13 @@ printf '%s\n' 'Year 9 trip to the Science Museum' 'The coach leaves at 8.15 on F
     'Please bring a packed lunch and a coat.' \
     | "$MKATTACH" docx "$att/trip.docx" || sg_fail "mkattach docx failed"
 "$MKATTACH" enczip "$att/notes.zip" || sg_fail "mkattach enczip failed"
+# The same minutes as Outlook's winmail.dat and as a tar.gz.
+printf '%s\n' 'Child: Tyler Brookes, Year 10' 'A strategy meeting was held with children'"'"'s social care.' \
+    'Decision: the threshold for a section 47 enquiry is met.' \
+    | "$MKATTACH" tnef "$att/winmail.dat" || sg_fail "mkattach tnef failed"
+printf '%s\n' 'Child: Tyler Brookes, Year 10' 'A strategy meeting was held with children'"'"'s social care.' \
+    'Decision: the threshold for a section 47 enquiry is met.' \
+    | "$MKATTACH" tgz "$att/notes.tgz" || sg_fail "mkattach tgz failed"
 
 send() { # NAME RCPT SUBJECT BODY [SWAKS ARGS...]
     local name=$1 to=$2 subj=$3 body=$4
@@ -73,6 +82,12 @@ send cp-docx "$EXT" "Minutes" "Hello, the minutes are attached. Tom" \
 send trip-docx "$EXT" "Minutes" "Hello, the minutes are attached. Tom" \
     --attach-type "$DOCX" --attach-name minutes.docx --attach "@$att/trip.docx" \
     || sg_fail "trip-docx: swaks failed: $(sg_swaks_out trip-docx)"
+send cp-tnef "$EXT" "Minutes" "Hello, the minutes are attached. Tom" \
+    --attach-type application/ms-tnef --attach-name winmail.dat --attach "@$att/winmail.dat" \
+    || sg_fail "cp-tnef: swaks failed: $(sg_swaks_out cp-tnef)"
+send cp-tgz "$EXT" "Minutes" "Hello, the minutes are attached. Tom" \
+    --attach-type application/gzip --attach-name notes.tgz --attach "@$att/notes.tgz" \
+    || sg_fail "cp-tgz: swaks failed: $(sg_swaks_out cp-tgz)"
 
 REPORT=$(printf '%s\n\n%s\n\n%s\n' 'Helen,' \
     'Reporting as requested. At break today Ben Learner said to another pupil, in front of four others: "go back to your own country you n1gger". The pupil told me straight after and was very distressed. I have logged it on CPOMS.' \
@@ -125,6 +140,16 @@ sg_assert_eq "cp-docx: nothing delivered" "" "$(sg_sink_find "sg-e2e-cp-docx-$TO
 sg_assert_match "cp-docx: log line names the rule" \
     "$cp_qid: event=[^ ]+ action=quarantine categories=confidential rules=confidential-safeguarding " \
     "$(sg_milter_event_for "$cp_qid")"
+
+# ---- held: the same detail in winmail.dat and in a tar.gz ---------------------
+for name in cp-tnef cp-tgz; do
+    qid=$(sg_swaks_qid "$name")
+    [ -n "$qid" ] || sg_fail "$name: no queue id"
+    sg_assert "$name: $qid is in the hold queue" sg_in_hold "$qid"
+    sg_assert_match "$name: log line names the rule" \
+        "$qid: event=[^ ]+ action=quarantine categories=confidential rules=confidential-safeguarding " \
+        "$(sg_milter_event_for "$qid")"
+done
 
 # ---- delivered: the same mail, a harmless DOCX -------------------------------
 f=$(sg_sink_find "sg-e2e-trip-docx-$TOK")
@@ -200,7 +225,7 @@ for pair in press:media reference:reference upns:pupil-identifiers-leaving-trust
 done
 
 # ---- the whole run --------------------------------------------------------------
-sg_assert_eq "hold queue: cp-docx, misdirected, enczip, press, reference, upns and adult only" 7 "$(sg_hold_count)"
+sg_assert_eq "hold queue: cp-docx, cp-tnef, cp-tgz, misdirected, enczip, press, reference, upns and adult only" 9 "$(sg_hold_count)"
 sg_assert_eq "delivered: trip-docx, dsl-report and own-parent only" 3 "$(sg_sink_count)"
 sg_assert_file_lacks "milter log: no attachment text logged" "section 47" "$SG_MILTER_LOG"
 sg_assert_file_lacks "milter log: no body text logged" "your own country" "$SG_MILTER_LOG"
