@@ -18,8 +18,9 @@
 #   corpus           the corpus's own messages (tests/corpus/mail/*.eml,
 #                    and $SG_BENCH_BUILD/tests/corpus/gen/*.eml when a
 #                    build made them), each sent MESSAGES/(number of
-#                    files) times, rounded up, by SESSIONS smtp-source
-#                    processes in parallel, one file each at a time
+#                    files) times, rounded up, over SESSIONS sessions of
+#                    tests/bench/send-corpus.pl (smtp-source sleeps a
+#                    second on every message a filter rejects)
 # SG_BENCH_KINDS="typical attach corpus" picks workloads (default: all).
 # SG_MILTER_BIN names the safeguard-milter to measure (tests/e2e/lib.sh;
 # an out-of-tree build's milter/safeguard-milter).
@@ -59,8 +60,10 @@ run() {
     t0=$(date +%s.%N)
     if [ "$file" = corpus ]; then
         want=$corpus_n
-        xargs -P "$S" -I{} smtp-source -s 1 -m "$per_file" -F {} -f tom.teacher@northfield.sch.uk \
-            -t parent@example.com "127.0.0.1:$SG_SMTP_PORT" <"$SG_T/corpus.list" >/dev/null 2>&1
+        # Not smtp-source: it sleeps a second on each rejection (send-corpus.pl).
+        for ((k = 0; k < per_file; k++)); do cat "$SG_T/corpus.list"; done \
+            | perl tests/bench/send-corpus.pl "127.0.0.1:$SG_SMTP_PORT" "$S" tom.teacher@northfield.sch.uk \
+                parent@example.com >/dev/null 2>&1
     else
         smtp-source -s "$S" -m "$N" -F "$file" -f tom.teacher@northfield.sch.uk -t parent@example.com \
             "127.0.0.1:$SG_SMTP_PORT" >/dev/null 2>&1
