@@ -176,13 +176,9 @@ static void add_data_images(struct walk *w, const char *html, size_t len)
     }
 }
 
-struct uu_ctx {
-    struct walk *w;
-};
-
 static void add_uu_file(void *u, const char *name, const unsigned char *data, size_t n, bool cut)
 {
-    struct walk *w = ((struct uu_ctx *)u)->w;
+    struct walk *w = u;
     if (++w->nparts_seen > w->lim->max_parts) {
         w->m->limits_hit |= SG_LIMIT_PARTS;
         return;
@@ -224,12 +220,11 @@ static void add_leaf_text(struct walk *w, enum text_kind kind, GMimeContentType 
     }
     add_text(w, utf8, len, kind == TEXT_HTML ? FROM_HTML : FROM_BODY);
     if (kind == TEXT_PLAIN && w->m->nparts) {
-        /* After the body's own part, so parts keep the reader's order. */
-        const struct sg_text_part *body = &w->m->parts[w->m->nparts - 1];
-        char *copy = sg_xstrndup(body->text, body->len);
-        struct uu_ctx uu = {w};
-        sg_mime_uu_blocks(copy, body->len, w->lim->max_attachment_keep, add_uu_file, &uu);
-        free(copy);
+        /* After the body's own part, so parts keep the reader's order.
+         * Adding parts moves the array, not the body's text. */
+        const char *body = w->m->parts[w->m->nparts - 1].text;
+        size_t body_len = w->m->parts[w->m->nparts - 1].len;
+        sg_mime_uu_blocks(body, body_len, w->lim->max_attachment_keep, add_uu_file, w);
     }
 }
 
